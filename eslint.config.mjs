@@ -4,7 +4,10 @@ import globals from 'globals';
 
 const noVscodeInPureCode = {
   paths: [
-    { name: 'vscode', message: 'The domain core and shared protocol stay free of the vscode API (unit-testable in plain Node).' },
+    {
+      name: 'vscode',
+      message: 'The domain core and shared protocol stay free of the vscode API (unit-testable in plain Node).',
+    },
     { name: '@kubernetes/client-node', message: 'Only the cluster adapter may import @kubernetes/client-node.' },
   ],
   patterns: [{ group: ['node:*'], message: 'The domain core is platform-neutral (also bundled into the webview).' }],
@@ -35,13 +38,23 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'The webview cannot use the vscode API.' }], patterns: [{ group: ['../src/*', '!../src/shared', '!../src/core'], message: 'The webview may import only src/shared and src/core.' }] },
+        {
+          paths: [{ name: 'vscode', message: 'The webview cannot use the vscode API.' }],
+          patterns: [
+            {
+              group: ['../src/*', '!../src/shared', '!../src/core'],
+              message: 'The webview may import only src/shared and src/core.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['test/unit/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Unit tests run in plain Node.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Unit tests run in plain Node.' }] }],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -51,7 +51,11 @@ async function readInput(file: string, args: TriageArgs): Promise<TriageResult[]
   }
   for (const e of reader.end()) events.push(e);
   if (reader.fatal) throw new InputError(`${name}: ${reader.fatal}`);
-  for (const n of reader.notes) process.stderr.write(`${sanitizeText(name)}${n.line !== undefined ? `:${n.line}` : ''}: ${sanitizeText(n.message)}\n`);
+  for (const n of reader.notes) {
+    process.stderr.write(
+      `${sanitizeText(name)}${n.line !== undefined ? `:${n.line}` : ''}: ${sanitizeText(n.message)}\n`,
+    );
+  }
   if (reader.notesDropped) process.stderr.write(`${sanitizeText(name)}: ${reader.notesDropped} more notes not shown\n`);
   // Log events are emitted when their handling completes; put them back in input order.
   events.sort((a, b) => (a.origin?.firstLine ?? 0) - (b.origin?.firstLine ?? 0));
@@ -102,7 +106,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write('No GuardTrip events found.\n');
     return;
   }
-  const counts = VERDICTS.map((v) => [v, results.filter((r) => r.verdict === v).length] as const).filter(([, n]) => n > 0);
+  const counts = VERDICTS.map((v) => [v, results.filter((r) => r.verdict === v).length] as const).filter(
+    ([, n]) => n > 0,
+  );
   const disagreements = results.filter((r) => r.disagreement).length;
   process.stdout.write(formatTable(results) + '\n\n');
   process.stdout.write(

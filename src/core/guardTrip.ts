@@ -57,7 +57,8 @@ export interface ValidGuardTrip {
   heartbeatMisses: number;
 }
 
-export type Validation = { ok: true; value: ValidGuardTrip } | { ok: false; field: 'riskScore' | 'heartbeatMisses'; error: string };
+export type Validation =
+  { ok: true; value: ValidGuardTrip } | { ok: false; field: 'riskScore' | 'heartbeatMisses'; error: string };
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;

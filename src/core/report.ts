@@ -68,13 +68,24 @@ export function formatTable(rows: TriageResult[]): string {
     r.verdict,
     r.botDecision ?? '-',
     r.path.join(' '),
-    [r.disagreement ? 'DISAGREES' : '', r.verdict === 'invalid' ? (r.errorField ?? '') : '', r.warnings.length ? `${r.warnings.length} warning(s)` : '']
+    [
+      r.disagreement ? 'DISAGREES' : '',
+      r.verdict === 'invalid' ? (r.errorField ?? '') : '',
+      r.warnings.length ? `${r.warnings.length} warning(s)` : '',
+    ]
       .filter(Boolean)
       .join(', '),
   ]);
   const all = [header, ...body];
   const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return all
+    .map((row) =>
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function clip(s: string, n: number): string {

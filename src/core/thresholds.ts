@@ -42,7 +42,9 @@ export function validateThresholds(t: Thresholds): string[] {
   const problems: string[] = [];
   for (const name of ['riskLow', 'riskHigh', 'riskMonitor', 'botRiskThreshold'] as const) {
     const v = t[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) problems.push(`${name} must be a number in [0, 1]`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+      problems.push(`${name} must be a number in [0, 1]`);
+    }
   }
   for (const name of ['missThreshold', 'botMissThreshold'] as const) {
     const v = t[name];

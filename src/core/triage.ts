@@ -9,7 +9,12 @@ export type RiskBand = 'high-fp' | 'monitor' | 'investigate' | 'rollback';
 export type HeartbeatBand = 'none' | 'network' | 'suspicious' | 'compromise';
 export type BotDecision = 'rollback' | 'no-rollback';
 
-export const VERDICTS: readonly Verdict[] = ['legitimate', 'false-positive-network', 'false-positive-thresholds', 'invalid'];
+export const VERDICTS: readonly Verdict[] = [
+  'legitimate',
+  'false-positive-network',
+  'false-positive-thresholds',
+  'invalid',
+];
 
 export const PATHS: Readonly<Record<Verdict | 'legitimate-high' | 'manual-legitimate', readonly NodeId[]>> = {
   invalid: ['A'],
@@ -113,20 +118,28 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
   };
   const warnings: string[] = [...(input.notes ?? [])];
   const observed = input.bot?.decision;
-  const logDecision: BotDecision | null =
-    observed === 'rollback' || observed === 'no-rollback' ? observed : null;
+  const logDecision: BotDecision | null = observed === 'rollback' || observed === 'no-rollback' ? observed : null;
 
   const v = validateScores(input.riskScore, input.heartbeatMisses);
   if (!v.ok) {
     let botDecision: BotDecision | null = logDecision;
     let source: 'log' | 'rule' | null = logDecision ? 'log' : null;
     // The bot range-checks nothing: a number out of [0, 1] (or a fractional count) still goes through its rule.
-    if (!botDecision && observed !== 'rejected' && typeof input.riskScore === 'number' && typeof input.heartbeatMisses === 'number') {
+    if (
+      !botDecision &&
+      observed !== 'rejected' &&
+      typeof input.riskScore === 'number' &&
+      typeof input.heartbeatMisses === 'number'
+    ) {
       botDecision = botRule(input.riskScore, input.heartbeatMisses, t);
       source = 'rule';
     }
-    if (observed === 'rejected') warnings.push('The incident-bot rejected this event at its schema check and took no action.');
-    if (botDecision === 'rollback') warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);
+    if (observed === 'rejected') {
+      warnings.push('The incident-bot rejected this event at its schema check and took no action.');
+    }
+    if (botDecision === 'rollback') {
+      warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);
+    }
     return {
       ...base,
       verdict: 'invalid',
@@ -160,7 +173,13 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
     if (m < t.missThreshold) {
       verdict = 'false-positive-network';
       path = [...PATHS['false-positive-network']];
-      steps.push({ node: 'E', rule: medium }, { node: 'G' }, { node: 'I', rule: `misses ${m} < ${t.missThreshold}` }, { node: 'J' }, { node: 'L' });
+      steps.push(
+        { node: 'E', rule: medium },
+        { node: 'G' },
+        { node: 'I', rule: `misses ${m} < ${t.missThreshold}` },
+        { node: 'J' },
+        { node: 'L' },
+      );
     } else {
       verdict = 'legitimate';
       path = [...PATHS.legitimate];
@@ -178,13 +197,22 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
   } else {
     verdict = 'legitimate';
     path = [...PATHS['legitimate-high']];
-    steps.push({ node: 'E', rule: `risk ${fmt(r)} > ${fmt(t.riskHigh)}: high risk` }, { node: 'H' }, { node: 'D' }, { node: 'M' }, { node: 'N' }, { node: 'O' });
+    steps.push(
+      { node: 'E', rule: `risk ${fmt(r)} > ${fmt(t.riskHigh)}: high risk` },
+      { node: 'H' },
+      { node: 'D' },
+      { node: 'M' },
+      { node: 'N' },
+      { node: 'O' },
+    );
   }
 
   const ruleDecision = botRule(r, m, t);
-  const botDecision: BotDecision | null = observed === 'rejected' ? null : logDecision ?? ruleDecision;
+  const botDecision: BotDecision | null = observed === 'rejected' ? null : (logDecision ?? ruleDecision);
   const botDecisionSource = observed === 'rejected' ? null : logDecision ? 'log' : 'rule';
-  if (observed === 'rejected') warnings.push('The incident-bot rejected this event at its schema check and took no action.');
+  if (observed === 'rejected') {
+    warnings.push('The incident-bot rejected this event at its schema check and took no action.');
+  }
   if (logDecision && logDecision !== ruleDecision) {
     warnings.push(
       `The bot's log says ${logDecision}, but its rule with the configured thresholds (risk >= ${fmt(t.botRiskThreshold)} or misses >= ${t.botMissThreshold}) gives ${ruleDecision}: the live bot thresholds may differ.`,
@@ -194,14 +222,18 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
   // A rejected event is one the bot did not roll back, so it disagrees with a legitimate verdict too.
   const disagreement = isFalsePositive ? botDecision === 'rollback' : botDecision !== 'rollback';
   if (isFalsePositive && hb === 'compromise') {
-    warnings.push(`False-positive verdict, but ${m} missed heartbeats is in the "${HEARTBEAT_BAND_TEXT.compromise}" band.`);
+    warnings.push(
+      `False-positive verdict, but ${m} missed heartbeats is in the "${HEARTBEAT_BAND_TEXT.compromise}" band.`,
+    );
   }
   if (r < t.riskLow && m >= t.missThreshold) {
     warnings.push(
       `Risk ${fmt(r)} < ${fmt(t.riskLow)} means the flowchart never checks heartbeats, yet ${m} misses >= ${t.missThreshold}.`,
     );
   }
-  if (input.bot?.rollbackError) warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);
+  if (input.bot?.rollbackError) {
+    warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);
+  }
   return {
     ...base,
     riskScore: r,
@@ -222,6 +254,8 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
 export function explain(res: TriageResult): string {
   if (res.verdict === 'invalid') return `Invalid event: ${res.error ?? 'bad input'}.`;
   const rules = res.steps.filter((s) => s.rule && (s.node === 'E' || s.node === 'I')).map((s) => s.rule);
-  const bot = res.botDecision ? `bot: ${res.botDecision}${res.botDecisionSource === 'log' ? ' (from its log)' : ''}` : 'bot: no decision';
+  const bot = res.botDecision
+    ? `bot: ${res.botDecision}${res.botDecisionSource === 'log' ? ' (from its log)' : ''}`
+    : 'bot: no decision';
   return `${VERDICT_TITLES[res.verdict]}: ${rules.join('; ')}. ${bot}${res.disagreement ? ' — disagrees with the playbook' : ''}.`;
 }

@@ -8,5 +8,8 @@ export function stripAnsi(s: string): string {
 
 /** Removes C0 controls (except tab) and bidi overrides so hostile text cannot disguise itself in the UI. */
 export function sanitizeText(s: string): string {
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(
+    /[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

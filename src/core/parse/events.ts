@@ -30,7 +30,9 @@ export function eventFromObject(
 ): GuardTripInput {
   const notes: string[] = [];
   const problems = botSchemaProblems(o);
-  if (problems.length > 0) notes.push(`The incident-bot's schema check would reject this event: ${problems.join('; ')}.`);
+  if (problems.length > 0) {
+    notes.push(`The incident-bot's schema check would reject this event: ${problems.join('; ')}.`);
+  }
   return {
     capsuleHash: typeof o.capsuleHash === 'string' ? o.capsuleHash : null,
     tenantId: typeof o.tenantId === 'string' ? o.tenantId : null,

@@ -193,7 +193,10 @@ export class TriageInputReader {
       return this.log.pushLine(line);
     }
     this.lineNo++;
-    if (this.format === 'events' || (line.charCodeAt(0) === 123 || line.trimStart().startsWith('{')) && looksLikeEventLine(line)) {
+    if (
+      this.format === 'events' ||
+      ((line.charCodeAt(0) === 123 || line.trimStart().startsWith('{')) && looksLikeEventLine(line))
+    ) {
       this.log.skipLine();
       if (line.trim() === '') return [];
       this.eventLines++;
@@ -212,7 +215,11 @@ export class TriageInputReader {
 }
 
 /** Reads a whole text at once (tests, small files). */
-export function readAll(text: string, format: InputFormat = 'auto', opts: ReaderOptions = {}): { events: GuardTripInput[]; reader: TriageInputReader } {
+export function readAll(
+  text: string,
+  format: InputFormat = 'auto',
+  opts: ReaderOptions = {},
+): { events: GuardTripInput[]; reader: TriageInputReader } {
   const reader = new TriageInputReader(format, opts);
   const events = [...reader.push(text), ...reader.end()];
   return { events, reader };

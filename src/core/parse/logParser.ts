@@ -187,7 +187,15 @@ export class IncidentLogParser {
   private state(id: string): StreamState {
     let s = this.streams.get(id);
     if (!s) {
-      s = { name: id, pending: null, errorHead: null, expectObject: false, objectLines: null, objectStart: 0, objectTime: null };
+      s = {
+        name: id,
+        pending: null,
+        errorHead: null,
+        expectObject: false,
+        objectLines: null,
+        objectStart: 0,
+        objectTime: null,
+      };
       this.streams.set(id, s);
     }
     return s;
@@ -288,7 +296,16 @@ export class IncidentLogParser {
       }
       m = RE_ALERT.exec(msg);
       if (m) {
-        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), logNumber(m[3] as string), time, 'alert', line);
+        this.begin(
+          s,
+          stream,
+          m[1] as string,
+          logNumber(m[2] as string),
+          logNumber(m[3] as string),
+          time,
+          'alert',
+          line,
+        );
         return;
       }
     } else if (c0 === 69 /* E */) {
@@ -392,7 +409,12 @@ export class IncidentLogParser {
     }
   }
 
-  private newPending(hash: string | null, time: string | null, path: 'kafka' | 'alert' | undefined, line: string): Pending {
+  private newPending(
+    hash: string | null,
+    time: string | null,
+    path: 'kafka' | 'alert' | undefined,
+    line: string,
+  ): Pending {
     return {
       capsuleHash: hash,
       tenantId: null,

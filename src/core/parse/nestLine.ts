@@ -33,7 +33,9 @@ const RFC3339_PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]
 
 /** Splits `kubectl logs --timestamps` output: returns the ISO time (milliseconds kept) and the rest. */
 export function splitTimestamp(line: string): { time: string | null; rest: string } {
-  if (line.length < 21 || line.charCodeAt(4) !== 45 /* - */ || line.charCodeAt(10) !== 84 /* T */) return { time: null, rest: line };
+  if (line.length < 21 || line.charCodeAt(4) !== 45 /* - */ || line.charCodeAt(10) !== 84 /* T */) {
+    return { time: null, rest: line };
+  }
   const m = RFC3339_PREFIX.exec(line);
   if (!m) return { time: null, rest: line };
   const t = Date.parse(m[1] as string);

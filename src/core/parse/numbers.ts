@@ -11,6 +11,5 @@ export function botParseFloat(v: unknown): number {
 
 export function botParseInt(v: unknown): number {
   // The bot calls parseInt without a radix; "0x10" becomes 16 and "3.9" becomes 3, and we must do the same.
-  // eslint-disable-next-line radix
   return parseInt(String(v));
 }

@@ -1,0 +1,40 @@
+/** Every id the manifest contributes, in one place; a unit test keeps this in sync with package.json. */
+export const EXTENSION_ID = 'provability-fabric.pf-incident-response';
+
+export const Commands = {
+  openLog: 'pfIncident.log.open',
+  openSample: 'pfIncident.sample.open',
+  clearIncidents: 'pfIncident.incidents.clear',
+  retriage: 'pfIncident.incidents.retriage',
+  showSource: 'pfIncident.incident.showSource',
+  copyJson: 'pfIncident.incident.copyJson',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const Views = {
+  container: 'pfIncident',
+  incidents: 'pfIncident.incidents',
+} as const;
+
+export const ContextKeys = {
+  hasIncidents: 'pfIncident.hasIncidents',
+} as const;
+
+export const CONFIG_SECTION = 'pfIncident';
+
+export const Settings = {
+  riskLow: 'triage.riskLow',
+  riskHigh: 'triage.riskHigh',
+  riskMonitor: 'triage.riskMonitor',
+  missThreshold: 'triage.missThreshold',
+  botRiskThreshold: 'triage.botRiskThreshold',
+  botMissThreshold: 'triage.botMissThreshold',
+  groupWindowMinutes: 'incidents.groupWindowMinutes',
+  startupOpenLog: 'startup.openLog',
+} as const;
+
+/** URI scheme for tree items' resourceUri, so a FileDecorationProvider can badge disagreements. */
+export const INCIDENT_URI_SCHEME = 'pf-incident';
+
+export const SAMPLE_LOG = 'media/samples/incident-bot.log';

@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { IncidentLogOpener } from './commands/openIncidentLog';
+import { registerIncidentCommands } from './commands/incidentCommands';
+import { affectsTriage, readTriageConfig, startupLog } from './config';
+import { ContextKeys, Views } from './constants';
+import { IncidentModel } from './model/incidentModel';
+import { DisagreementDecorations } from './tree/disagreementDecorations';
+import { IncidentTreeProvider } from './tree/incidentTreeProvider';
+import type { TreeNode } from './tree/nodes';
+import { effectiveVerdict } from './tree/presentation';
+
+/** What activate() returns: the integration tests inspect the live model and tree through it. */
+export interface PfIncidentApi {
+  model: IncidentModel;
+  tree: IncidentTreeProvider;
+  treeView: vscode.TreeView<TreeNode>;
+  opener: IncidentLogOpener;
+}
+
+export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
+  try {
+    return wire(context);
+  } catch (e) {
+    // VS Code does not tell the user when activation fails; say it ourselves.
+    void vscode.window.showErrorMessage(
+      `PF Incident Response failed to start: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return undefined;
+  }
+}
+
+function wire(context: vscode.ExtensionContext): PfIncidentApi {
+  const log = vscode.window.createOutputChannel('PF Incident Response', { log: true });
+  const config = readTriageConfig();
+  const model = new IncidentModel(config.thresholds, config.windowMs);
+  const tree = new IncidentTreeProvider(model);
+  const treeView = vscode.window.createTreeView(Views.incidents, { treeDataProvider: tree, showCollapseAll: true });
+  const decorations = new DisagreementDecorations(model);
+  const opener = new IncidentLogOpener(model, log, context.extensionUri);
+  context.subscriptions.push(
+    log,
+    model,
+    tree,
+    treeView,
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
+  );
+
+  const reportConfigProblems = (problems: string[]): void => {
+    if (problems.length) {
+      void vscode.window.showWarningMessage(
+        `PF Incident triage settings are inconsistent (${problems.join('; ')}); using the playbook defaults.`,
+      );
+    }
+  };
+  reportConfigProblems(config.problems);
+  const retriage = (): void => {
+    const c = readTriageConfig();
+    reportConfigProblems(c.problems);
+    model.setTriageConfig(c.thresholds, c.windowMs);
+  };
+
+  context.subscriptions.push(
+    ...opener.register(),
+    ...registerIncidentCommands(model, retriage),
+    vscode.workspace.onDidChangeConfiguration((e) => affectsTriage(e) && retriage()),
+    model.onDidChange(() => updateViewState(model, treeView)),
+  );
+  updateViewState(model, treeView);
+  void openStartupLog(opener);
+  return { model, tree, treeView, opener };
+}
+
+function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>): void {
+  const incidents = model.list();
+  void vscode.commands.executeCommand('setContext', ContextKeys.hasIncidents, incidents.length > 0);
+  const attention = incidents.filter((i) => effectiveVerdict(i) === 'legitimate' || i.latest.disagreement).length;
+  view.badge = attention
+    ? { value: attention, tooltip: `${attention} incident${attention === 1 ? '' : 's'} need attention` }
+    : undefined;
+  view.description = model.source?.label;
+}
+
+/** `pfIncident.startup.openLog` names a workspace file to triage as soon as the extension starts (used by the demo). */
+async function openStartupLog(opener: IncidentLogOpener): Promise<void> {
+  const rel = startupLog();
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!rel || !folder) return;
+  const uri = path.isAbsolute(rel) ? vscode.Uri.file(rel) : vscode.Uri.joinPath(folder.uri, rel);
+  await opener.open(uri);
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}

@@ -1,0 +1,55 @@
+import type { Incident } from '../core/incidents';
+import { shortHash } from '../core/report';
+import { sanitizeText } from '../core/parse/ansi';
+import type { Verdict } from '../core/triage';
+
+/** Codicon and theme colour per verdict: red for real incidents, amber and green for the false positives. */
+export const VERDICT_STYLE: Readonly<Record<Verdict, { icon: string; color: string; group: string }>> = {
+  legitimate: { icon: 'flame', color: 'charts.red', group: 'Legitimate incidents' },
+  'false-positive-network': {
+    icon: 'debug-disconnect',
+    color: 'charts.yellow',
+    group: 'False positives – network issue',
+  },
+  'false-positive-thresholds': { icon: 'pass', color: 'charts.green', group: 'False positives – adjust thresholds' },
+  invalid: { icon: 'warning', color: 'charts.orange', group: 'Invalid events' },
+};
+
+/** The verdict the tree shows: an engineer's override wins over the engine's. */
+export function effectiveVerdict(inc: Incident): Verdict {
+  return inc.override?.verdict ?? inc.latest.verdict;
+}
+
+export function scoreText(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 12 ? v.slice(0, 12) + '…' : v);
+  return v === null || v === undefined ? '?' : typeof v;
+}
+
+export function incidentLabel(inc: Incident): string {
+  return shortHash(inc.capsuleHash);
+}
+
+export function incidentDescription(inc: Incident): string {
+  const r = inc.latest;
+  const parts = [
+    inc.tenantId ? clip(sanitizeText(inc.tenantId), 32) : 'tenant ?',
+    `risk ${scoreText(r.riskScore)}`,
+    `${scoreText(r.heartbeatMisses)} miss${r.heartbeatMisses === 1 ? '' : 'es'}`,
+  ];
+  if (inc.count > 1) parts.push(`×${inc.count}`);
+  if (r.disagreement) parts.push('bot disagrees');
+  return parts.join(' · ');
+}
+
+export function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+export function timeText(iso: string | null): string {
+  if (!iso) return 'unknown time';
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/Z$/, ' UTC');
+}
