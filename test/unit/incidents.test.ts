@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fnv1a64 } from '../../src/core/hash';
+import { IncidentBook } from '../../src/core/incidents';
+import { DEFAULT_THRESHOLDS, withThresholds } from '../../src/core/thresholds';
+import { ev, HASH_B } from './helpers';
+
+const MIN = 60_000;
+const at = (m: number): string => new Date(Date.UTC(2025, 7, 5, 14, 0) + m * MIN).toISOString();
+
+describe('grouping GuardTrips into incidents', () => {
+  test('repeats within the window join one incident with count, first/last seen and latest scores', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.6, 1, { ts: at(0) }));
+    book.add(ev(0.7, 2, { ts: at(10) }));
+    const r = book.add(ev(0.9, 0, { ts: at(24) }));
+    assert.equal(r.created, false);
+    assert.equal(book.size, 1);
+    const inc = book.list()[0]!;
+    assert.equal(inc.count, 3);
+    assert.equal(inc.firstSeen, at(0));
+    assert.equal(inc.lastSeen, at(24));
+    assert.equal(inc.latest.riskScore, 0.9);
+    assert.equal(inc.latest.verdict, 'legitimate');
+    assert.equal(inc.maxRisk, 0.9);
+    assert.equal(inc.events.length, 3);
+  });
+  test('a gap longer than the window starts a new incident', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.6, 1, { ts: at(0) }));
+    assert.equal(book.add(ev(0.6, 1, { ts: at(16) })).created, true);
+    assert.equal(book.size, 2);
+  });
+  test('different capsules or tenants never group; window 0 never groups', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.6, 1, { ts: at(0) }));
+    book.add(ev(0.6, 1, { ts: at(1), capsuleHash: HASH_B }));
+    book.add(ev(0.6, 1, { ts: at(2), tenantId: 'other' }));
+    assert.equal(book.size, 3);
+    const none = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 0 });
+    none.add(ev(0.6, 1, { ts: at(0) }));
+    none.add(ev(0.6, 1, { ts: at(0) }));
+    assert.equal(none.size, 2);
+  });
+  test('an invalid event does not replace the verdict of the real incident', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.9, 1, { ts: at(0) }));
+    book.add(ev('0.95', 1, { ts: at(1) }));
+    assert.equal(book.size, 2);
+    assert.deepEqual(
+      book
+        .list()
+        .map((i) => i.latest.verdict)
+        .sort(),
+      ['invalid', 'legitimate'],
+    );
+  });
+  test('events arriving out of order (several pods) still group, latest is the newest', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.6, 1, { ts: at(10) }));
+    book.add(ev(0.9, 1, { ts: at(12) }));
+    book.add(ev(0.2, 0, { ts: at(5) }));
+    const inc = book.list()[0]!;
+    assert.equal(book.size, 1);
+    assert.equal(inc.firstSeen, at(5));
+    assert.equal(inc.latest.riskScore, 0.9);
+  });
+  test('ids are stable across re-reads and differ between incidents', () => {
+    const read = (): string[] => {
+      const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+      book.add(ev(0.6, 1, { ts: at(0) }));
+      book.add(ev(0.6, 1, { ts: at(30) }));
+      book.add(ev(0.6, 1, { ts: null, capsuleHash: HASH_B }));
+      return book.list().map((i) => i.id);
+    };
+    const a = read();
+    assert.deepEqual(a, read());
+    assert.equal(new Set(a).size, 3);
+    for (const id of a) assert.match(id, /^inc-[0-9a-f]{12}$/);
+  });
+  test('re-triage with new thresholds changes verdicts, keeps grouping', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    book.add(ev(0.7, 1, { ts: at(0) }));
+    assert.equal(book.list()[0]?.latest.verdict, 'false-positive-network');
+    book.retriage(withThresholds({ riskHigh: 0.65 }));
+    assert.equal(book.list()[0]?.latest.verdict, 'legitimate');
+    assert.equal(book.size, 1);
+  });
+  test('manual override is recorded', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    const { incident } = book.add(ev(0.2, 0, { ts: at(0) }));
+    book.override(incident.id, 'legitimate', at(1), 'customer report');
+    assert.deepEqual(book.get(incident.id)?.override, { verdict: 'legitimate', at: at(1), reason: 'customer report' });
+  });
+});
+
+describe('fnv1a64', () => {
+  test('known vectors', () => {
+    assert.equal(fnv1a64(''), 'cbf29ce484222325');
+    assert.equal(fnv1a64('a'), 'af63dc4c8601ec8c');
+    assert.equal(fnv1a64('foobar'), '85944171f73967e8');
+  });
+});
