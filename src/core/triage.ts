@@ -16,14 +16,17 @@ export const VERDICTS: readonly Verdict[] = [
   'invalid',
 ];
 
-export const PATHS: Readonly<Record<Verdict | 'legitimate-high' | 'manual-legitimate', readonly NodeId[]>> = {
-  invalid: ['A'],
-  'false-positive-thresholds': ['A', 'B', 'C', 'E', 'F', 'L'],
-  'false-positive-network': ['A', 'B', 'C', 'E', 'G', 'I', 'J', 'L'],
-  legitimate: ['A', 'B', 'C', 'E', 'G', 'I', 'K', 'D', 'M', 'N', 'O'],
-  'legitimate-high': ['A', 'B', 'C', 'E', 'H', 'D', 'M', 'N', 'O'],
-  'manual-legitimate': ['A', 'B', 'D', 'M', 'N', 'O'],
-};
+const freeze = (ids: NodeId[]): readonly NodeId[] => Object.freeze(ids);
+
+export const PATHS: Readonly<Record<Verdict | 'legitimate-high' | 'manual-legitimate', readonly NodeId[]>> =
+  Object.freeze({
+    invalid: freeze(['A']),
+    'false-positive-thresholds': freeze(['A', 'B', 'C', 'E', 'F', 'L']),
+    'false-positive-network': freeze(['A', 'B', 'C', 'E', 'G', 'I', 'J', 'L']),
+    legitimate: freeze(['A', 'B', 'C', 'E', 'G', 'I', 'K', 'D', 'M', 'N', 'O']),
+    'legitimate-high': freeze(['A', 'B', 'C', 'E', 'H', 'D', 'M', 'N', 'O']),
+    'manual-legitimate': freeze(['A', 'B', 'D', 'M', 'N', 'O']),
+  });
 
 export const VERDICT_TITLES: Readonly<Record<Verdict, string>> = {
   legitimate: 'Legitimate incident',
@@ -61,7 +64,8 @@ export interface TriageResult {
   ts: string | null;
   source: EventSource;
   verdict: Verdict;
-  path: NodeId[];
+  /** Shared, frozen arrays: never mutate. */
+  path: readonly NodeId[];
   riskBand: RiskBand | null;
   heartbeatBand: HeartbeatBand | null;
   /** What the incident-bot decided (from its log when known, else by its rule); null when it could not decide. */
@@ -72,11 +76,11 @@ export interface TriageResult {
   /** For `invalid`: which field and why. */
   error?: string;
   errorField?: 'riskScore' | 'heartbeatMisses';
-  /** Rule and observed value at each node of the path, for tooltips and the flowchart. */
-  steps: PathStep[];
-  bot?: BotObservation;
-  origin?: EventOrigin;
-  reason?: string;
+  /** The thresholds this result was computed with (for explanations). */
+  thresholds: Thresholds;
+  bot: BotObservation | undefined;
+  origin: EventOrigin | undefined;
+  reason: string | undefined;
 }
 
 export function riskBand(r: number, t: Thresholds): RiskBand {
@@ -105,123 +109,80 @@ function fmt(n: number): string {
 /** Triage one GuardTrip by triage-spec.md. Total: never throws, whatever the input. */
 export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_THRESHOLDS): TriageResult {
   const t = thresholds;
-  const base = {
+  const warnings: string[] = input.notes ? input.notes.slice() : [];
+  const observed = input.bot?.decision;
+  const logDecision: BotDecision | null = observed === 'rollback' || observed === 'no-rollback' ? observed : null;
+  // One object shape for every result (no spreads): this runs once per GuardTrip in 100 MB logs.
+  const res: TriageResult = {
     capsuleHash: input.capsuleHash ?? null,
     tenantId: input.tenantId ?? null,
     riskScore: input.riskScore,
     heartbeatMisses: input.heartbeatMisses,
     ts: input.ts ?? null,
     source: input.source,
-    ...(input.bot ? { bot: input.bot } : {}),
-    ...(input.origin ? { origin: input.origin } : {}),
-    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    verdict: 'invalid',
+    path: PATHS.invalid,
+    riskBand: null,
+    heartbeatBand: null,
+    botDecision: null,
+    botDecisionSource: null,
+    disagreement: false,
+    warnings,
+    thresholds: t,
+    bot: input.bot,
+    origin: input.origin,
+    reason: input.reason,
   };
-  const warnings: string[] = [...(input.notes ?? [])];
-  const observed = input.bot?.decision;
-  const logDecision: BotDecision | null = observed === 'rollback' || observed === 'no-rollback' ? observed : null;
+  if (observed === 'rejected')
+    {warnings.push('The incident-bot rejected this event at its schema check and took no action.');}
 
   const v = validateScores(input.riskScore, input.heartbeatMisses);
   if (!v.ok) {
-    let botDecision: BotDecision | null = logDecision;
-    let source: 'log' | 'rule' | null = logDecision ? 'log' : null;
+    res.error = v.error;
+    res.errorField = v.field;
+    res.botDecision = logDecision;
+    res.botDecisionSource = logDecision ? 'log' : null;
     // The bot range-checks nothing: a number out of [0, 1] (or a fractional count) still goes through its rule.
     if (
-      !botDecision &&
+      !logDecision &&
       observed !== 'rejected' &&
       typeof input.riskScore === 'number' &&
       typeof input.heartbeatMisses === 'number'
     ) {
-      botDecision = botRule(input.riskScore, input.heartbeatMisses, t);
-      source = 'rule';
+      res.botDecision = botRule(input.riskScore, input.heartbeatMisses, t);
+      res.botDecisionSource = 'rule';
     }
-    if (observed === 'rejected') {
-      warnings.push('The incident-bot rejected this event at its schema check and took no action.');
-    }
-    if (botDecision === 'rollback') {
-      warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);
-    }
-    return {
-      ...base,
-      verdict: 'invalid',
-      path: [...PATHS.invalid],
-      riskBand: null,
-      heartbeatBand: null,
-      botDecision,
-      botDecisionSource: source,
-      disagreement: false,
-      warnings,
-      error: v.error,
-      errorField: v.field,
-      steps: [{ node: 'A', rule: `Invalid input: ${v.error}` }],
-    };
+    if (res.botDecision === 'rollback')
+      {warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);}
+    return res;
   }
 
   const { riskScore: r, heartbeatMisses: m } = v.value;
-  const rb = riskBand(r, t);
-  const hb = heartbeatBand(m);
-  let verdict: Verdict;
-  let path: NodeId[];
-  const steps: PathStep[] = [{ node: 'A', rule: `risk ${fmt(r)}, ${m} missed heartbeat${m === 1 ? '' : 's'}` }];
-  steps.push({ node: 'B', rule: 'Yes: check the evidence before acting' });
-  steps.push({ node: 'C' });
+  res.riskBand = riskBand(r, t);
+  res.heartbeatBand = heartbeatBand(m);
   if (r < t.riskLow) {
-    verdict = 'false-positive-thresholds';
-    path = [...PATHS['false-positive-thresholds']];
-    steps.push({ node: 'E', rule: `risk ${fmt(r)} < ${fmt(t.riskLow)}: low risk` }, { node: 'F' }, { node: 'L' });
+    res.verdict = 'false-positive-thresholds';
   } else if (r <= t.riskHigh) {
-    const medium = `risk ${fmt(r)} in [${fmt(t.riskLow)}, ${fmt(t.riskHigh)}]: medium risk`;
-    if (m < t.missThreshold) {
-      verdict = 'false-positive-network';
-      path = [...PATHS['false-positive-network']];
-      steps.push(
-        { node: 'E', rule: medium },
-        { node: 'G' },
-        { node: 'I', rule: `misses ${m} < ${t.missThreshold}` },
-        { node: 'J' },
-        { node: 'L' },
-      );
-    } else {
-      verdict = 'legitimate';
-      path = [...PATHS.legitimate];
-      steps.push(
-        { node: 'E', rule: medium },
-        { node: 'G' },
-        { node: 'I', rule: `misses ${m} >= ${t.missThreshold}` },
-        { node: 'K' },
-        { node: 'D' },
-        { node: 'M' },
-        { node: 'N' },
-        { node: 'O' },
-      );
-    }
+    res.verdict = m < t.missThreshold ? 'false-positive-network' : 'legitimate';
   } else {
-    verdict = 'legitimate';
-    path = [...PATHS['legitimate-high']];
-    steps.push(
-      { node: 'E', rule: `risk ${fmt(r)} > ${fmt(t.riskHigh)}: high risk` },
-      { node: 'H' },
-      { node: 'D' },
-      { node: 'M' },
-      { node: 'N' },
-      { node: 'O' },
-    );
+    res.verdict = 'legitimate';
   }
+  res.path = r > t.riskHigh ? PATHS['legitimate-high'] : PATHS[res.verdict];
 
   const ruleDecision = botRule(r, m, t);
-  const botDecision: BotDecision | null = observed === 'rejected' ? null : (logDecision ?? ruleDecision);
-  const botDecisionSource = observed === 'rejected' ? null : logDecision ? 'log' : 'rule';
-  if (observed === 'rejected') {
-    warnings.push('The incident-bot rejected this event at its schema check and took no action.');
+  if (observed !== 'rejected') {
+    res.botDecision = logDecision ?? ruleDecision;
+    res.botDecisionSource = logDecision ? 'log' : 'rule';
   }
   if (logDecision && logDecision !== ruleDecision) {
     warnings.push(
       `The bot's log says ${logDecision}, but its rule with the configured thresholds (risk >= ${fmt(t.botRiskThreshold)} or misses >= ${t.botMissThreshold}) gives ${ruleDecision}: the live bot thresholds may differ.`,
     );
   }
-  const isFalsePositive = verdict !== 'legitimate';
+  const isFalsePositive = res.verdict !== 'legitimate';
   // A rejected event is one the bot did not roll back, so it disagrees with a legitimate verdict too.
-  const disagreement = isFalsePositive ? botDecision === 'rollback' : botDecision !== 'rollback';
-  if (isFalsePositive && hb === 'compromise') {
+  res.disagreement = isFalsePositive ? res.botDecision === 'rollback' : res.botDecision !== 'rollback';
+  if (isFalsePositive && res.heartbeatBand === 'compromise') {
     warnings.push(
       `False-positive verdict, but ${m} missed heartbeats is in the "${HEARTBEAT_BAND_TEXT.compromise}" band.`,
     );
@@ -231,29 +192,40 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
       `Risk ${fmt(r)} < ${fmt(t.riskLow)} means the flowchart never checks heartbeats, yet ${m} misses >= ${t.missThreshold}.`,
     );
   }
-  if (input.bot?.rollbackError) {
-    warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);
+  if (input.bot?.rollbackError)
+    {warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);}
+  return res;
+}
+
+/**
+ * The rule and observed value at each node of a result's path ("risk 0.82 > 0.8"), for tooltips and the
+ * flowchart. Built on demand: most results are never displayed.
+ */
+export function pathSteps(res: TriageResult): PathStep[] {
+  const t = res.thresholds;
+  if (res.verdict === 'invalid' || typeof res.riskScore !== 'number' || typeof res.heartbeatMisses !== 'number') {
+    return [{ node: 'A', rule: `Invalid input: ${res.error ?? 'bad input'}` }];
   }
-  return {
-    ...base,
-    riskScore: r,
-    heartbeatMisses: m,
-    verdict,
-    path,
-    riskBand: rb,
-    heartbeatBand: hb,
-    botDecision,
-    botDecisionSource,
-    disagreement,
-    warnings,
-    steps,
+  const r = res.riskScore;
+  const m = res.heartbeatMisses;
+  const rules: Partial<Record<NodeId, string>> = {
+    A: `risk ${fmt(r)}, ${m} missed heartbeat${m === 1 ? '' : 's'}`,
+    B: 'Yes: check the evidence before acting',
   };
+  if (r < t.riskLow) rules.E = `risk ${fmt(r)} < ${fmt(t.riskLow)}: low risk`;
+  else if (r <= t.riskHigh) {
+    rules.E = `risk ${fmt(r)} in [${fmt(t.riskLow)}, ${fmt(t.riskHigh)}]: medium risk`;
+    rules.I = m < t.missThreshold ? `misses ${m} < ${t.missThreshold}` : `misses ${m} >= ${t.missThreshold}`;
+  } else rules.E = `risk ${fmt(r)} > ${fmt(t.riskHigh)}: high risk`;
+  return res.path.map((node) => (rules[node] !== undefined ? { node, rule: rules[node] } : { node }));
 }
 
 /** The one-line summary used in tooltips, the CLI table and reports. */
 export function explain(res: TriageResult): string {
   if (res.verdict === 'invalid') return `Invalid event: ${res.error ?? 'bad input'}.`;
-  const rules = res.steps.filter((s) => s.rule && (s.node === 'E' || s.node === 'I')).map((s) => s.rule);
+  const rules = pathSteps(res)
+    .filter((s) => s.rule && (s.node === 'E' || s.node === 'I'))
+    .map((s) => s.rule);
   const bot = res.botDecision
     ? `bot: ${res.botDecision}${res.botDecisionSource === 'log' ? ' (from its log)' : ''}`
     : 'bot: no decision';

@@ -22,8 +22,6 @@ export interface ModelChange {
 /** The incidents the tree and the panels show, and the thresholds they were triaged with. */
 export class IncidentModel implements vscode.Disposable {
   private book: IncidentBook;
-  /** Every event in arrival order, so a new grouping window can regroup from scratch. */
-  private inputs: GuardTripInput[] = [];
   private readonly emitter = new vscode.EventEmitter<ModelChange>();
   readonly onDidChange = this.emitter.event;
   source: IncidentSource | undefined;
@@ -54,7 +52,6 @@ export class IncidentModel implements vscode.Disposable {
   /** Replaces everything with the events of one input. */
   replace(events: readonly GuardTripInput[], source: IncidentSource): void {
     this.book = new IncidentBook({ thresholds: this.thresholds, windowMs: this.windowMs });
-    this.inputs = [...events];
     for (const e of events) this.book.add(e);
     this.source = source;
     this.emitter.fire({});
@@ -64,7 +61,6 @@ export class IncidentModel implements vscode.Disposable {
   add(events: readonly GuardTripInput[]): Incident[] {
     const touched = new Map<string, Incident>();
     for (const e of events) {
-      this.inputs.push(e);
       const { incident } = this.book.add(e);
       touched.set(incident.id, incident);
     }
@@ -75,7 +71,6 @@ export class IncidentModel implements vscode.Disposable {
 
   clear(): void {
     this.book.clear();
-    this.inputs = [];
     this.source = undefined;
     this.emitter.fire({});
   }
@@ -87,8 +82,9 @@ export class IncidentModel implements vscode.Disposable {
     if (regroup) {
       // Grouping depends on the window: rebuild from every event, keeping manual overrides.
       const overrides = this.book.list().filter((i) => i.override);
+      const inputs = this.book.allInputs();
       this.book = new IncidentBook({ thresholds, windowMs });
-      for (const e of this.inputs) this.book.add(e);
+      for (const e of inputs) this.book.add(e);
       for (const o of overrides) {
         if (o.override && this.book.get(o.id)) {
           this.book.override(o.id, o.override.verdict, o.override.at, o.override.reason, o.override.by);

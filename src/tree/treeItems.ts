@@ -3,7 +3,7 @@ import { Commands, INCIDENT_URI_SCHEME } from '../constants';
 import { nodeLabel } from '../core/flowchart';
 import type { Incident } from '../core/incidents';
 import { sanitizeText } from '../core/parse/ansi';
-import { HEARTBEAT_BAND_TEXT, RISK_BAND_TEXT, VERDICT_TITLES } from '../core/triage';
+import { HEARTBEAT_BAND_TEXT, pathSteps, RISK_BAND_TEXT, VERDICT_TITLES } from '../core/triage';
 import type { TreeNode } from './nodes';
 import {
   clip,
@@ -53,7 +53,9 @@ export function incidentTooltip(inc: Incident): vscode.MarkdownString {
   }
   row('Bot decision', botText(inc));
   row('Path', r.path.map((n) => `${n} ${nodeLabel(n)}`).join(' → '));
-  const why = r.steps.filter((s) => s.rule).map((s) => `${s.node}: ${s.rule}`);
+  const why = pathSteps(r)
+    .filter((s) => s.rule)
+    .map((s) => `${s.node}: ${s.rule}`);
   if (why.length) row('Why', why.join('; '));
   row(
     'Seen',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { GuardTripInput } from '../../src/core/guardTrip';
 import { IncidentLogParser } from '../../src/core/parse/logParser';
-import { parseNestLine, splitPodPrefix, splitTimestamp } from '../../src/core/parse/nestLine';
+import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from '../../src/core/parse/nestLine';
 import { triage } from '../../src/core/triage';
 import { HASH_A, HASH_B, HASH_C, REPO_ROOT } from './helpers';
 
@@ -119,11 +119,17 @@ describe('NestJS line format', () => {
     assert.equal(e.level, 'WARN');
     assert.equal(e.context, 'DecisionEngineService');
     assert.equal(e.message, 'Rollback decision: x for capsule y');
-    assert.equal(e.time, '2025-08-05T14:15:30.000Z');
+    assert.equal(nestTimeToIso(e.rawTime), '2025-08-05T14:15:30.000Z');
   });
   test('12 AM and 12 PM', () => {
-    assert.equal(parseNestLine('[Nest] 1  - 01/02/2025, 12:00:01 AM     LOG [X] m')?.time, '2025-01-02T00:00:01.000Z');
-    assert.equal(parseNestLine('[Nest] 1  - 01/02/2025, 12:00:01 PM     LOG [X] m')?.time, '2025-01-02T12:00:01.000Z');
+    assert.equal(
+      nestTimeToIso(parseNestLine('[Nest] 1  - 01/02/2025, 12:00:01 AM     LOG [X] m')?.rawTime ?? ''),
+      '2025-01-02T00:00:01.000Z',
+    );
+    assert.equal(
+      nestTimeToIso(parseNestLine('[Nest] 1  - 01/02/2025, 12:00:01 PM     LOG [X] m')?.rawTime ?? ''),
+      '2025-01-02T12:00:01.000Z',
+    );
   });
   test('U+202F before AM/PM', () => {
     assert.equal(parseNestLine('[Nest] 7  - 08/05/2025, 2:15:30\u202fPM     LOG [X] hello')?.message, 'hello');

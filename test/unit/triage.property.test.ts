@@ -76,9 +76,9 @@ test('the path always matches the verdict, and disagreement follows its definiti
       fc.pre(validateThresholds(t).length === 0);
       const res = triage(ev(r, m), t);
       const p = res.path.join('');
-      if (res.verdict === 'legitimate')
-        {assert.ok(p === PATHS.legitimate.join('') || p === PATHS['legitimate-high'].join(''));}
-      else assert.equal(p, PATHS[res.verdict].join(''));
+      if (res.verdict === 'legitimate') {
+        assert.ok(p === PATHS.legitimate.join('') || p === PATHS['legitimate-high'].join(''));
+      } else assert.equal(p, PATHS[res.verdict].join(''));
       const botRolls = r >= t.botRiskThreshold || m >= t.botMissThreshold;
       assert.equal(res.botDecision, botRolls ? 'rollback' : 'no-rollback');
       assert.equal(res.disagreement, botRolls !== (res.verdict === 'legitimate'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_THRESHOLDS, validateThresholds, withThresholds } from '../../src/core/thresholds';
-import { botRule, heartbeatBand, riskBand, triage } from '../../src/core/triage';
+import { botRule, heartbeatBand, pathSteps, riskBand, triage } from '../../src/core/triage';
 import { ev } from './helpers';
 
 const P = {
@@ -222,8 +222,8 @@ describe('configured thresholds', () => {
   });
   test('rules on path steps carry the observed values', () => {
     const res = triage(ev(0.82, 1));
-    assert.ok(res.steps.some((s) => s.node === 'E' && s.rule === 'risk 0.82 > 0.8: high risk'));
+    assert.ok(pathSteps(res).some((s) => s.node === 'E' && s.rule === 'risk 0.82 > 0.8: high risk'));
     const med = triage(ev(0.6, 4));
-    assert.ok(med.steps.some((s) => s.node === 'I' && s.rule === 'misses 4 >= 3'));
+    assert.ok(pathSteps(med).some((s) => s.node === 'I' && s.rule === 'misses 4 >= 3'));
   });
 });

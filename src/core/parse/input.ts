@@ -172,7 +172,7 @@ export class TriageInputReader {
       const line = text.slice(start, nl);
       start = nl + 1;
       const r = this.oneLine(line);
-      if (r.length) out.push(...r);
+      if (r.length) for (const e of r) out.push(e);
     }
     if (start < text.length) {
       this.carry = text.slice(start);
@@ -192,6 +192,7 @@ export class TriageInputReader {
       this.lineNo++;
       return this.log.pushLine(line);
     }
+    // (auto and events below)
     this.lineNo++;
     if (
       this.format === 'events' ||

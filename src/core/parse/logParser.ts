@@ -1,7 +1,7 @@
 import type { BotObservation, GuardTripInput } from '../guardTrip';
 import { stripAnsi } from './ansi';
 import type { NestEntry } from './nestLine';
-import { parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
+import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
 import { logNumber } from './numbers';
 
 /** What the parser read and what it could not use; nothing is dropped silently. */
@@ -62,6 +62,8 @@ interface StreamState {
 }
 
 const DEFAULT_MAX_LINE = 256 * 1024;
+/** Returned for the (common) lines that complete nothing, to avoid an allocation per line. */
+const NONE: GuardTripInput[] = Object.freeze([]) as unknown as GuardTripInput[];
 const MAX_OBJECT_LINES = 400;
 
 const RE_PROCESSING = /^Processing GuardTrip event: (.*) \(risk: (.*)\)$/;
@@ -148,7 +150,7 @@ export class IncidentLogParser {
   /** Adds one complete line (without its newline); used by readers that split lines themselves. */
   pushLine(line: string, streamId = ''): GuardTripInput[] {
     this.line(line, streamId);
-    return this.out.length ? this.drain() : [];
+    return this.out.length ? this.drain() : NONE;
   }
 
   /** Counts a line that another reader consumed, so line numbers in origins stay those of the input. */
@@ -179,9 +181,8 @@ export class IncidentLogParser {
   }
 
   private drain(): GuardTripInput[] {
-    if (this.out.length === 0) return [];
-    const res = this.out.splice(0, this.out.length);
-    return res;
+    if (this.out.length === 0) return NONE;
+    return this.out.splice(0, this.out.length);
   }
 
   private state(id: string): StreamState {
@@ -246,7 +247,7 @@ export class IncidentLogParser {
         return;
       }
       this.stats.nestLines++;
-      this.entry(s, e, ts.time ?? e.time, line, stream);
+      this.entry(s, e, ts.time, line, stream);
       return;
     }
     if (line.startsWith('{') && line.includes('"kafkajs"')) {
@@ -262,8 +263,10 @@ export class IncidentLogParser {
     if (p.lines.length < this.maxKept) p.lines.push(line);
   }
 
-  private entry(s: StreamState, e: NestEntry, time: string | null, line: string, stream: string): void {
+  private entry(s: StreamState, e: NestEntry, prefixTime: string | null, line: string, stream: string): void {
     const msg = e.message;
+    // Converting the Nest time costs more than the rest of the line: only done for lines that start something.
+    const time = (): string | null => prefixTime ?? nestTimeToIso(e.rawTime);
 
     if (s.errorHead) {
       const head = s.errorHead;
@@ -282,7 +285,7 @@ export class IncidentLogParser {
     if (msg === 'Object:' && s.expectObject) {
       s.objectLines = [];
       s.objectStart = this.lineNo;
-      s.objectTime = time;
+      s.objectTime = time();
       return;
     }
     if (s.expectObject) s.expectObject = false;
@@ -291,7 +294,7 @@ export class IncidentLogParser {
     if (c0 === 80 /* P */) {
       let m = RE_PROCESSING.exec(msg);
       if (m) {
-        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), null, time, 'kafka', line);
+        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), null, time(), 'kafka', line);
         return;
       }
       m = RE_ALERT.exec(msg);
@@ -302,7 +305,7 @@ export class IncidentLogParser {
           m[1] as string,
           logNumber(m[2] as string),
           logNumber(m[3] as string),
-          time,
+          time(),
           'alert',
           line,
         );
@@ -315,7 +318,7 @@ export class IncidentLogParser {
         if (!p || p.evaluated) {
           // The look-back window started between "Processing" and "Evaluating": still one evaluated GuardTrip.
           if (p) this.finish(s);
-          p = this.newPending(null, time, undefined, line);
+          p = this.newPending(null, time(), undefined, line);
           s.pending = p;
         } else {
           this.keep(p, line);

@@ -1,0 +1,42 @@
+// Child process of `npm run bench`: streams one file through the reader, triage and incident grouping, then
+// prints one JSON line with the counts, the elapsed time and the peak RSS of this process.
+import fs from 'node:fs';
+import { IncidentBook } from '../../src/core/incidents';
+import { TriageInputReader } from '../../src/core/parse/input';
+import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
+
+async function main(): Promise<void> {
+  const file = process.argv[2] as string;
+  const mode = process.argv[3] ?? 'incidents';
+  const t0 = process.hrtime.bigint();
+  const reader = new TriageInputReader('log');
+  const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * 60_000 });
+  let events = 0;
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20, encoding: 'utf8' });
+  for await (const chunk of stream) {
+    for (const e of reader.push(chunk as string)) {
+      events++;
+      if (mode === 'incidents') book.add(e);
+    }
+  }
+  for (const e of reader.end()) {
+    events++;
+    if (mode === 'incidents') book.add(e);
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const bytes = fs.statSync(file).size;
+  process.stdout.write(
+    JSON.stringify({
+      file,
+      mode,
+      bytes,
+      ms,
+      events,
+      incidents: book.size,
+      evicted: book.evicted,
+      lines: reader.stats.log.lines,
+      maxRssKb: process.resourceUsage().maxRSS,
+    }) + '\n',
+  );
+}
+void main();
