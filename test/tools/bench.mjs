@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// `npm run bench`: measures; never asserts. Figures are ratios against baselines measured in the same run,
+// because these machines are shared and noisy.
+//  parse  ~10 MB and ~100 MB incident-bot logs in the real format (generated with the real NestJS logger):
+//         full parse -> triage -> incidents, against `grep -c GuardTrip` on the same file; MB/s, ratio, peak RSS.
+//  linear adversarial inputs (huge lines, pathological repetitions) at 1x and 10x size: time ratio (≈10 is linear).
+// Options: --sizes 10,100 (MB)  --runs 3  --only parse,linear
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { cacheDir } from './host-setup.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, d) => {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? d : argv[i + 1];
+};
+const sizes = opt('sizes', '10,100').split(',').map(Number);
+const runs = Number(opt('runs', '3'));
+const only = opt('only', 'parse,linear').split(',');
+const outDir = '.test-output/bench';
+fs.mkdirSync(outDir, { recursive: true });
+const dataDir = path.join(cacheDir(), 'bench-data');
+fs.mkdirSync(dataDir, { recursive: true });
+
+await esbuild.build({
+  entryPoints: ['test/bench/parse-once.ts'],
+  outfile: 'out/bench/parse-once.js',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+});
+
+const secs = (ns) => Number(ns) / 1e9;
+function time(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const t = secs(process.hrtime.bigint() - t0);
+  if (r.status !== 0 && !(cmd === 'grep' && r.status === 1)) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return { t, stdout: r.stdout };
+}
+
+function logFile(mb) {
+  const file = path.join(dataDir, `incident-bot-${mb}MB-seed1.log`);
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`generating ${mb} MB of incident-bot log with the real NestJS logger...\n`);
+    const r = spawnSync(
+      'node',
+      ['test/tools/gen-nest-log.mjs', '--bytes', String(mb * 1_000_000), '--color', '--mix', 'realistic', '--seed', '1', '--out', file + '.tmp'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (r.status !== 0) throw new Error('log generation failed');
+    fs.renameSync(file + '.tmp', file);
+  }
+  return file;
+}
+
+const results = { when: new Date().toISOString(), node: process.version, parse: [], linear: [] };
+
+if (only.includes('parse')) {
+  for (const mb of sizes) {
+    const file = logFile(mb);
+    const bytes = fs.statSync(file).size;
+    let grepBest = Infinity;
+    let parseBest = Infinity;
+    let rss = 0;
+    let last;
+    for (let i = 0; i < runs; i++) {
+      grepBest = Math.min(grepBest, time('grep', ['-c', 'GuardTrip', file]).t);
+      const r = time('node', ['out/bench/parse-once.js', file, 'incidents']);
+      last = JSON.parse(r.stdout.trim().split('\n').at(-1));
+      parseBest = Math.min(parseBest, last.ms / 1000);
+      rss = Math.max(rss, last.maxRssKb);
+    }
+    const row = {
+      file: path.basename(file),
+      mb: +(bytes / 1e6).toFixed(1),
+      lines: last.lines,
+      guardTrips: last.events,
+      incidents: last.incidents,
+      evicted: last.evicted,
+      grepSeconds: +grepBest.toFixed(3),
+      parseSeconds: +parseBest.toFixed(3),
+      parseMBps: +(bytes / 1e6 / parseBest).toFixed(1),
+      grepMBps: +(bytes / 1e6 / grepBest).toFixed(1),
+      ratioVsGrep: +(parseBest / grepBest).toFixed(1),
+      peakRssMB: +(rss / 1024).toFixed(1),
+    };
+    results.parse.push(row);
+    console.log(
+      `parse ${row.mb} MB (${row.lines} lines, ${row.guardTrips} GuardTrips -> ${row.incidents} incidents kept, ${row.evicted} evicted): ` +
+        `${row.parseSeconds}s = ${row.parseMBps} MB/s; grep -c ${row.grepSeconds}s = ${row.grepMBps} MB/s; ratio ${row.ratioVsGrep}x; peak RSS ${row.peakRssMB} MB`,
+    );
+  }
+  if (results.parse.length >= 2) {
+    const [a, b] = [results.parse[0], results.parse.at(-1)];
+    console.log(`memory: peak RSS ${a.peakRssMB} MB at ${a.mb} MB input vs ${b.peakRssMB} MB at ${b.mb} MB input (x${(b.peakRssMB / a.peakRssMB).toFixed(2)} for x${(b.mb / a.mb).toFixed(1)} input)`);
+  }
+}
+
+if (only.includes('linear')) {
+  // Inputs built to punish backtracking or quadratic buffering: one multi-megabyte line, a line of repeated
+  // "[Nest] " headers, decision lines full of " for capsule ", unterminated Object blocks.
+  const shapes = {
+    'huge line': (n) => 'x'.repeat(n) + '\n',
+    'repeated [Nest] headers': (n) => ('[Nest] '.repeat(200) + '\n').repeat(Math.ceil(n / 1401)),
+    'decision lines': (n) =>
+      ('[Nest] 7  - 08/05/2025, 2:15:30 PM    WARN [DecisionEngineService] Rollback decision: ' + ' for capsule '.repeat(60) + '\n').repeat(
+        Math.ceil(n / 900),
+      ),
+    'object block without end': (n) =>
+      '[Nest] 7  - 08/05/2025, 2:18:10 PM    WARN [KafkaService] Invalid GuardTrip event received:\n[Nest] 7  - 08/05/2025, 2:18:10 PM    WARN [KafkaService] Object:\n' +
+      '  "capsuleHash": "x",\n'.repeat(Math.ceil(n / 21)),
+  };
+  for (const [name, make] of Object.entries(shapes)) {
+    const t = [];
+    for (const size of [1_000_000, 10_000_000]) {
+      const f = path.join(dataDir, `adversarial-${name.replace(/\W+/g, '-')}-${size}.txt`);
+      if (!fs.existsSync(f)) fs.writeFileSync(f, make(size));
+      let best = Infinity;
+      for (let i = 0; i < runs; i++) {
+        const r = time('node', ['out/bench/parse-once.js', f, 'incidents']);
+        best = Math.min(best, JSON.parse(r.stdout.trim()).ms / 1000);
+      }
+      t.push(best);
+    }
+    const row = { shape: name, seconds1MB: +t[0].toFixed(3), seconds10MB: +t[1].toFixed(3), ratio: +(t[1] / t[0]).toFixed(1) };
+    results.linear.push(row);
+    console.log(`linear: ${name}: 1 MB ${row.seconds1MB}s, 10 MB ${row.seconds10MB}s, ratio ${row.ratio} (10 = linear)`);
+  }
+}
+
+fs.writeFileSync(path.join(outDir, 'parse.json'), JSON.stringify(results, null, 2));
+console.log(`results in ${path.join(outDir, 'parse.json')}`);
