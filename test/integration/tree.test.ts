@@ -39,17 +39,17 @@ suite('incident tree', () => {
     );
     // Triaged on the latest scores (the alert at 14:20), counted twice.
     assert.equal(legit[0]!.description, 'tenant ? · risk 0.86 · 1 miss · ×2');
-    assert.match(legit[0]!.tooltip, /2× from 2025-08-05 14:15:30 UTC to 2025-08-05 14:20:00 UTC/);
+    assert.match(legit[0]!.tooltipText, /2× from 2025-08-05 14:15:30 UTC to 2025-08-05 14:20:00 UTC/);
     const fpThresholds = rows[2]!.children[0]!;
     assert.equal(fpThresholds.label, 'sha256:0d9c8b7a…0d9c');
     assert.equal(fpThresholds.description, 'tenant ? · risk 0.41 · 3 misses · bot disagrees');
     assert.match(fpThresholds.contextValue ?? '', /\bdisagreement\b/);
-    assert.match(fpThresholds.tooltip, /disagree/);
+    assert.match(fpThresholds.tooltipText, /disagree/);
     assert.match(
-      fpThresholds.tooltip,
+      fpThresholds.tooltipText,
       /A GuardTrip Event Detected → B Is this a false positive\? → C Investigate Root Cause → E Check Risk Score → F False Positive - Adjust Thresholds → L Update Monitoring Rules/,
     );
-    assert.match(fpThresholds.tooltip, /risk 0\.41 < 0\.5: low risk/);
+    assert.match(fpThresholds.tooltipText, /risk 0\.41 < 0\.5: low risk/);
     const invalid = rows[3]!.children[0]!;
     assert.equal(invalid.description, 'clz8k1m3p0002ab12cd34ef58 · risk "0.95" · 0 misses');
     assert.equal(a.treeView.badge?.value, 2);

@@ -25,7 +25,10 @@ export interface Row {
   icon?: string;
   color?: string;
   contextValue?: string;
+  /** The Markdown source, as VS Code renders it (escapes included). */
   tooltip: string;
+  /** The tooltip as a reader sees it: &nbsp; and Markdown escapes undone. */
+  tooltipText: string;
   node: TreeNode;
   children: Row[];
 }
@@ -50,6 +53,9 @@ export async function snapshot(a: PfIncidentApi, depth = 2, node?: TreeNode): Pr
       ...(icon?.color ? { color: icon.color.id } : {}),
       ...(item.contextValue ? { contextValue: item.contextValue } : {}),
       tooltip: item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''),
+      tooltipText: (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''))
+        .replace(/&nbsp;/g, ' ')
+        .replace(/\\([\\`*_{}[\]()#+\-.!<>|~])/g, '$1'),
       node: n,
       children: depth > 1 ? await snapshot(a, depth - 1, n) : [],
     });

@@ -8,6 +8,7 @@ export interface NestEntry {
   rawTime: string;
 }
 
+const MS_SUFFIX = / \+\d+ms$/;
 const LEVELS = new Set(['LOG', 'WARN', 'ERROR', 'DEBUG', 'VERBOSE', 'FATAL']);
 
 function isSpace(c: number): boolean {
