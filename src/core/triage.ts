@@ -133,8 +133,9 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
     origin: input.origin,
     reason: input.reason,
   };
-  if (observed === 'rejected')
-    {warnings.push('The incident-bot rejected this event at its schema check and took no action.');}
+  if (observed === 'rejected') {
+    warnings.push('The incident-bot rejected this event at its schema check and took no action.');
+  }
 
   const v = validateScores(input.riskScore, input.heartbeatMisses);
   if (!v.ok) {
@@ -152,8 +153,9 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
       res.botDecision = botRule(input.riskScore, input.heartbeatMisses, t);
       res.botDecisionSource = 'rule';
     }
-    if (res.botDecision === 'rollback')
-      {warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);}
+    if (res.botDecision === 'rollback') {
+      warnings.push(`The incident-bot rolls back on this out-of-range input (${v.error}).`);
+    }
     return res;
   }
 
@@ -192,8 +194,9 @@ export function triage(input: GuardTripInput, thresholds: Thresholds = DEFAULT_T
       `Risk ${fmt(r)} < ${fmt(t.riskLow)} means the flowchart never checks heartbeats, yet ${m} misses >= ${t.missThreshold}.`,
     );
   }
-  if (input.bot?.rollbackError)
-    {warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);}
+  if (input.bot?.rollbackError) {
+    warnings.push(`The bot decided to roll back but creating the Rollback failed: ${input.bot.rollbackError}`);
+  }
   return res;
 }
 

@@ -11,8 +11,9 @@ export async function run(): Promise<void> {
   for (const f of fs
     .readdirSync(__dirname)
     .filter((n) => n.endsWith('.test.js'))
-    .sort())
-    {mocha.addFile(path.join(__dirname, f));}
+    .sort()) {
+    mocha.addFile(path.join(__dirname, f));
+  }
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });

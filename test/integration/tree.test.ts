@@ -127,8 +127,9 @@ suite('incident tree', () => {
     const summary = await vscode.commands.executeCommand<OpenLogSummary>(Commands.openSample);
     assert.ok(summary && summary.events > 10, JSON.stringify(summary));
     const verdicts = new Set(a.model.list().map((i) => i.latest.verdict));
-    for (const v of ['legitimate', 'false-positive-network', 'false-positive-thresholds', 'invalid'])
-      {assert.ok(verdicts.has(v as never), `no ${v} in the sample`);}
+    for (const v of ['legitimate', 'false-positive-network', 'false-positive-thresholds', 'invalid']) {
+      assert.ok(verdicts.has(v as never), `no ${v} in the sample`);
+    }
     assert.ok(a.model.list().some((i) => i.latest.disagreement));
     assert.ok(
       a.model.list().some((i) => i.count > 1),

@@ -49,7 +49,18 @@ function logFile(mb) {
     process.stderr.write(`generating ${mb} MB of incident-bot log with the real NestJS logger...\n`);
     const r = spawnSync(
       'node',
-      ['test/tools/gen-nest-log.mjs', '--bytes', String(mb * 1_000_000), '--color', '--mix', 'realistic', '--seed', '1', '--out', file + '.tmp'],
+      [
+        'test/tools/gen-nest-log.mjs',
+        '--bytes',
+        String(mb * 1_000_000),
+        '--color',
+        '--mix',
+        'realistic',
+        '--seed',
+        '1',
+        '--out',
+        file + '.tmp',
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     if (r.status !== 0) throw new Error('log generation failed');
@@ -97,7 +108,9 @@ if (only.includes('parse')) {
   }
   if (results.parse.length >= 2) {
     const [a, b] = [results.parse[0], results.parse.at(-1)];
-    console.log(`memory: peak RSS ${a.peakRssMB} MB at ${a.mb} MB input vs ${b.peakRssMB} MB at ${b.mb} MB input (x${(b.peakRssMB / a.peakRssMB).toFixed(2)} for x${(b.mb / a.mb).toFixed(1)} input)`);
+    console.log(
+      `memory: peak RSS ${a.peakRssMB} MB at ${a.mb} MB input vs ${b.peakRssMB} MB at ${b.mb} MB input (x${(b.peakRssMB / a.peakRssMB).toFixed(2)} for x${(b.mb / a.mb).toFixed(1)} input)`,
+    );
   }
 }
 
@@ -108,9 +121,11 @@ if (only.includes('linear')) {
     'huge line': (n) => 'x'.repeat(n) + '\n',
     'repeated [Nest] headers': (n) => ('[Nest] '.repeat(200) + '\n').repeat(Math.ceil(n / 1401)),
     'decision lines': (n) =>
-      ('[Nest] 7  - 08/05/2025, 2:15:30 PM    WARN [DecisionEngineService] Rollback decision: ' + ' for capsule '.repeat(60) + '\n').repeat(
-        Math.ceil(n / 900),
-      ),
+      (
+        '[Nest] 7  - 08/05/2025, 2:15:30 PM    WARN [DecisionEngineService] Rollback decision: ' +
+        ' for capsule '.repeat(60) +
+        '\n'
+      ).repeat(Math.ceil(n / 900)),
     'object block without end': (n) =>
       '[Nest] 7  - 08/05/2025, 2:18:10 PM    WARN [KafkaService] Invalid GuardTrip event received:\n[Nest] 7  - 08/05/2025, 2:18:10 PM    WARN [KafkaService] Object:\n' +
       '  "capsuleHash": "x",\n'.repeat(Math.ceil(n / 21)),
@@ -127,9 +142,16 @@ if (only.includes('linear')) {
       }
       t.push(best);
     }
-    const row = { shape: name, seconds1MB: +t[0].toFixed(3), seconds10MB: +t[1].toFixed(3), ratio: +(t[1] / t[0]).toFixed(1) };
+    const row = {
+      shape: name,
+      seconds1MB: +t[0].toFixed(3),
+      seconds10MB: +t[1].toFixed(3),
+      ratio: +(t[1] / t[0]).toFixed(1),
+    };
     results.linear.push(row);
-    console.log(`linear: ${name}: 1 MB ${row.seconds1MB}s, 10 MB ${row.seconds10MB}s, ratio ${row.ratio} (10 = linear)`);
+    console.log(
+      `linear: ${name}: 1 MB ${row.seconds1MB}s, 10 MB ${row.seconds10MB}s, ratio ${row.ratio} (10 = linear)`,
+    );
   }
 }
 

@@ -379,3 +379,10 @@ describe('fixtures generated with the real @nestjs/common logger', () => {
     });
   }
 });
+
+test('the " +13ms" suffix of timestamped Nest loggers is not part of the message', () => {
+  const e = parseNestLine(
+    '[Nest] 7  - 08/05/2025, 2:15:00 PM     LOG [InstanceLoader] AppModule dependencies initialized +13ms',
+  );
+  assert.equal(e?.message, 'AppModule dependencies initialized');
+});

@@ -76,11 +76,17 @@ export function parseNestLine(line: string): NestEntry | null {
       if (line.charCodeAt(i) === 32) i++;
     }
   }
+  let end = n;
+  // Loggers created with `timestamp: true` (Nest's own InstanceLoader and friends) append " +13ms".
+  if (line.charCodeAt(n - 1) === 115 /* s */ && line.charCodeAt(n - 2) === 109 /* m */) {
+    const m = MS_SUFFIX.exec(line.slice(Math.max(i, n - 16)));
+    if (m) end = n - m[0].length;
+  }
   return {
     pid,
     level: level as NestEntry['level'],
     context,
-    message: line.slice(i),
+    message: line.slice(i, end),
     rawTime: line.slice(timeStart, timeEnd),
   };
 }
