@@ -48,10 +48,21 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     throw new Error(`groups ${JSON.stringify(groups)} != ${JSON.stringify(expected)}`);
   }
 
-  const rows = await treeItems(page, root);
-  const incidents = rows.filter((r) => r.level === 2);
-  if (incidents.length !== 9)
+  // Group rows can be drawn a moment before their children.
+  let rows = [];
+  let incidents = [];
+  await waitFor(
+    async () => {
+      rows = await treeItems(page, root);
+      incidents = rows.filter((r) => r.level === 2);
+      return incidents.length === 9;
+    },
+    30_000,
+    'nine incident rows under the groups',
+    { cs },
+  ).catch(() => {
     throw new Error(`expected 9 incident rows, got ${incidents.length}: ${JSON.stringify(incidents)}`);
+  });
   const legit = rows.slice(1, 5).map((r) => `${r.label} | ${r.description}`);
   if (!legit.some((r) => r.startsWith('sha256:a3e1b2c4…8f90 | tenant ? · risk 0.9 · 5 misses · ×4'))) {
     throw new Error(`the repeated capsule a3e1… is not one legitimate incident seen 4 times: ${JSON.stringify(legit)}`);
