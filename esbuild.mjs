@@ -48,18 +48,13 @@ const configs = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
-if (fs.existsSync('webview/main.ts')) {
-  configs.push({
-    ...common,
-    entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview/main.js',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    // mermaid is bundled into this one script so a single nonce'd <script> covers everything (no chunk loading).
-    splitting: false,
-  });
-}
+const webview = { ...common, platform: 'browser', format: 'iife', target: 'es2022', splitting: false };
+configs.push(
+  { ...webview, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js' },
+  // mermaid as one IIFE (no chunk loading), loaded by the panel only when it has no cached SVG to show.
+  { ...webview, entryPoints: ['webview/mermaidEntry.ts'], outfile: 'dist/webview/mermaid.js', minify: true, sourcemap: false },
+  { ...common, entryPoints: ['webview/main.css'], outfile: 'dist/webview/main.css', sourcemap: false },
+);
 
 if (watch) {
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));

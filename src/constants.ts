@@ -8,6 +8,9 @@ export const Commands = {
   retriage: 'pfIncident.incidents.retriage',
   showSource: 'pfIncident.incident.showSource',
   copyJson: 'pfIncident.incident.copyJson',
+  openTriage: 'pfIncident.triage.open',
+  confirmLegitimate: 'pfIncident.incident.confirmLegitimate',
+  markFalsePositive: 'pfIncident.incident.markFalsePositive',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

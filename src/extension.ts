@@ -2,9 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { IncidentLogOpener } from './commands/openIncidentLog';
 import { registerIncidentCommands } from './commands/incidentCommands';
+import { registerTriageCommands } from './commands/triageCommands';
 import { affectsTriage, readTriageConfig, startupLog } from './config';
-import { ContextKeys, Views } from './constants';
+import { Commands, ContextKeys, Views } from './constants';
 import { IncidentModel } from './model/incidentModel';
+import type { PanelDeps } from './panel/triagePanel';
+import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
 import { DisagreementDecorations } from './tree/disagreementDecorations';
 import { IncidentTreeProvider } from './tree/incidentTreeProvider';
 import type { TreeNode } from './tree/nodes';
@@ -16,6 +19,7 @@ export interface PfIncidentApi {
   tree: IncidentTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   opener: IncidentLogOpener;
+  panelDeps: PanelDeps;
 }
 
 export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
@@ -61,25 +65,47 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
     model.setTriageConfig(c.thresholds, c.windowMs);
   };
 
+  const panelDeps: PanelDeps = { model, extensionUri: context.extensionUri, memento: context.globalState, log };
+  const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
+  status.name = 'PF Incident Response';
   context.subscriptions.push(
+    status,
     ...opener.register(),
     ...registerIncidentCommands(model, retriage),
+    ...registerTriageCommands(model, panelDeps),
+    vscode.window.registerWebviewPanelSerializer(TRIAGE_VIEW_TYPE, new TriagePanelSerializer(panelDeps)),
     vscode.workspace.onDidChangeConfiguration((e) => affectsTriage(e) && retriage()),
-    model.onDidChange(() => updateViewState(model, treeView)),
+    model.onDidChange(() => updateViewState(model, treeView, status)),
   );
-  updateViewState(model, treeView);
+  updateViewState(model, treeView, status);
   void openStartupLog(opener);
-  return { model, tree, treeView, opener };
+  return { model, tree, treeView, opener, panelDeps };
 }
 
-function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>): void {
+function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {
   const incidents = model.list();
   void vscode.commands.executeCommand('setContext', ContextKeys.hasIncidents, incidents.length > 0);
-  const attention = incidents.filter((i) => effectiveVerdict(i) === 'legitimate' || i.latest.disagreement).length;
+  const needing = incidents
+    .filter((i) => effectiveVerdict(i) === 'legitimate' || i.latest.disagreement)
+    .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
+  const attention = needing.length;
   view.badge = attention
     ? { value: attention, tooltip: `${attention} incident${attention === 1 ? '' : 's'} need attention` }
     : undefined;
   view.description = model.source?.label;
+  if (incidents.length === 0) {
+    status.hide();
+    return;
+  }
+  status.text = `$(shield) ${attention} need attention · ${incidents.length} incident${incidents.length === 1 ? '' : 's'}`;
+  status.tooltip = `${model.source?.label ?? 'Incidents'}: click to triage ${attention ? 'the latest incident that needs attention' : 'an incident'}`;
+  status.command = {
+    command: Commands.openTriage,
+    title: 'Open Triage Panel',
+    arguments: needing[0] ? [needing[0].id] : [],
+  };
+  status.backgroundColor = attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  status.show();
 }
 
 /** `pfIncident.startup.openLog` names a workspace file to triage as soon as the extension starts (used by the demo). */

@@ -4,7 +4,7 @@ import { toJsonRecord } from '../core/report';
 import type { IncidentModel } from '../model/incidentModel';
 import type { TreeNode } from '../tree/nodes';
 
-function incidentIdOf(arg: unknown): string | undefined {
+export function incidentIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (
     arg &&

@@ -213,7 +213,6 @@ export function pathSteps(res: TriageResult): PathStep[] {
   const m = res.heartbeatMisses;
   const rules: Partial<Record<NodeId, string>> = {
     A: `risk ${fmt(r)}, ${m} missed heartbeat${m === 1 ? '' : 's'}`,
-    B: 'Yes: check the evidence before acting',
   };
   if (r < t.riskLow) rules.E = `risk ${fmt(r)} < ${fmt(t.riskLow)}: low risk`;
   else if (r <= t.riskHigh) {

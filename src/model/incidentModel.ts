@@ -96,8 +96,8 @@ export class IncidentModel implements vscode.Disposable {
     this.emitter.fire({});
   }
 
-  override(id: string, verdict: Verdict, reason?: string): Incident | undefined {
-    const inc = this.book.override(id, verdict, new Date().toISOString(), reason);
+  override(id: string, verdict: Verdict, reason?: string, by?: string): Incident | undefined {
+    const inc = this.book.override(id, verdict, new Date().toISOString(), reason, by);
     if (inc) this.emitter.fire({ changed: [inc] });
     return inc;
   }

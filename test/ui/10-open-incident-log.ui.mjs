@@ -3,25 +3,14 @@
 // The workspace's incident-bot.log was written by the real NestJS logger (coloured); its expected grouping is
 // 4 legitimate incidents, 3 false positives (adjust thresholds) and 2 invalid events, 2 of them with the ≠ badge.
 import path from 'node:path';
+import { extensionReady } from './ready.mjs';
 
 const OPEN_LOG = 'PF Incident: Open Incident Log…';
 
-/* global document, getComputedStyle -- page.$$eval callbacks run in the browser */
+/* global getComputedStyle -- page.$$eval callbacks run in the browser */
 export default async function ({ page, cs, outDir, workspace, helpers }) {
-  const { runCommand, waitFor, treeItems, screenshot, waitForWorkbench } = helpers;
-  await waitForWorkbench(page, { cs });
-  // The palette lists contributed commands once the extension's contributions are registered.
-  await waitFor(
-    () =>
-      page.evaluate(() =>
-        [...document.querySelectorAll('.part.activitybar [aria-label]')].some((el) =>
-          (el.getAttribute('aria-label') ?? '').startsWith('Incidents'),
-        ),
-      ),
-    60_000,
-    'the Incidents activity bar entry',
-    { cs },
-  );
+  const { runCommand, waitFor, treeItems, screenshot } = helpers;
+  await extensionReady(page, helpers, cs);
   await runCommand(page, OPEN_LOG, { cs });
 
   // code-server uses VS Code's simple file dialog: a quick input holding a path.
