@@ -179,7 +179,11 @@ export class IncidentBook {
     if (first.done) return;
     const e = this.entries.get(first.value);
     this.entries.delete(first.value);
-    if (e && this.openByKey.get(e.key) === e) this.openByKey.delete(e.key);
+    if (e && this.openByKey.get(e.key) === e) {
+      this.openByKey.delete(e.key);
+      // Nothing of this key is kept any more: its counter would only grow the map with every capsule seen.
+      this.seqByKey.delete(e.key);
+    }
     this.evicted++;
   }
 

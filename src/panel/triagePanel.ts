@@ -212,11 +212,13 @@ export class TriagePanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        if (m.incidentId && this.deps.model.get(m.incidentId) && !this.deps.model.get(this.incidentId))
-          {this.incidentId = m.incidentId;}
+        if (m.incidentId && this.deps.model.get(m.incidentId) && !this.deps.model.get(this.incidentId)) {
+          this.incidentId = m.incidentId;
+        }
         await this.sendAll();
-        for (const q of this.queue.splice(0))
-          {if (q.type !== 'show' && q.type !== 'chart' && q.type !== 'incident') void this.panel.webview.postMessage(q);}
+        for (const q of this.queue.splice(0)) {
+          if (q.type !== 'show' && q.type !== 'chart' && q.type !== 'incident') void this.panel.webview.postMessage(q);
+        }
         this.updateMetricsActivity();
         return;
       case 'svgRendered':

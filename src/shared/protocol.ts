@@ -131,8 +131,9 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | null {
       if (m.incidentId === undefined) return { type: 'ready' };
       return shortString(m.incidentId) ? { type: 'ready', incidentId: m.incidentId } : null;
     case 'svgRendered':
-      if (!shortString(m.key) || typeof m.svg !== 'string' || m.svg.length > MAX_SVG || !m.svg.startsWith('<svg'))
-        {return null;}
+      if (!shortString(m.key) || typeof m.svg !== 'string' || m.svg.length > MAX_SVG || !m.svg.startsWith('<svg')) {
+        return null;
+      }
       if (typeof m.ms !== 'number' || !Number.isFinite(m.ms)) return null;
       return { type: 'svgRendered', key: m.key, svg: m.svg, ms: m.ms };
     case 'runStep':

@@ -37,8 +37,9 @@ describe('the flowchart source', () => {
   test('every verdict path walks along chart edges', () => {
     const edges = new Set(flowEdges(DEFAULT_THRESHOLDS).map((e) => `${e.from}-${e.to}`));
     for (const [name, path] of Object.entries(PATHS)) {
-      for (let i = 1; i < path.length; i++)
-        {assert.ok(edges.has(`${path[i - 1]}-${path[i]}`), `${name}: ${path[i - 1]}-${path[i]}`);}
+      for (let i = 1; i < path.length; i++) {
+        assert.ok(edges.has(`${path[i - 1]}-${path[i]}`), `${name}: ${path[i - 1]}-${path[i]}`);
+      }
       assert.equal(pathEdges(path, DEFAULT_THRESHOLDS).length, path.length - 1);
     }
   });

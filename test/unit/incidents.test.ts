@@ -101,3 +101,17 @@ describe('fnv1a64', () => {
     assert.equal(fnv1a64('foobar'), '85944171f73967e8');
   });
 });
+
+test('the book keeps at most maxIncidents, evicting the least recently active', () => {
+  const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN, maxIncidents: 3 });
+  for (let i = 0; i < 5; i++) book.add(ev(0.6, 1, { ts: at(i), capsuleHash: `sha256:${String(i).repeat(64)}` }));
+  // Capsule 1 becomes active again, so capsule 2 is the oldest.
+  book.add(ev(0.6, 1, { ts: at(6), capsuleHash: `sha256:${'3'.repeat(64)}` }));
+  book.add(ev(0.6, 1, { ts: at(7), capsuleHash: `sha256:${'5'.repeat(64)}` }));
+  assert.equal(book.size, 3);
+  assert.equal(book.evicted, 3);
+  assert.deepEqual(
+    book.list().map((i) => i.capsuleHash?.slice(7, 8)),
+    ['4', '3', '5'],
+  );
+});
