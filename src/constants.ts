@@ -11,6 +11,8 @@ export const Commands = {
   openTriage: 'pfIncident.triage.open',
   confirmLegitimate: 'pfIncident.incident.confirmLegitimate',
   markFalsePositive: 'pfIncident.incident.markFalsePositive',
+  openBundle: 'pfIncident.bundle.open',
+  openDemo: 'pfIncident.demo.open',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -41,3 +43,4 @@ export const Settings = {
 export const INCIDENT_URI_SCHEME = 'pf-incident';
 
 export const SAMPLE_LOG = 'media/samples/incident-bot.log';
+export const DEMO_BUNDLE = 'media/demo-bundle';

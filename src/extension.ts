@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { BundleOpener } from './commands/openBundle';
 import { IncidentLogOpener } from './commands/openIncidentLog';
 import { registerIncidentCommands } from './commands/incidentCommands';
 import { registerTriageCommands } from './commands/triageCommands';
@@ -19,6 +20,7 @@ export interface PfIncidentApi {
   tree: IncidentTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   opener: IncidentLogOpener;
+  bundles: BundleOpener;
   panelDeps: PanelDeps;
 }
 
@@ -42,6 +44,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   const treeView = vscode.window.createTreeView(Views.incidents, { treeDataProvider: tree, showCollapseAll: true });
   const decorations = new DisagreementDecorations(model);
   const opener = new IncidentLogOpener(model, log, context.extensionUri);
+  const bundles = new BundleOpener(model, log, context.extensionUri);
   context.subscriptions.push(
     log,
     model,
@@ -71,6 +74,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   context.subscriptions.push(
     status,
     ...opener.register(),
+    ...bundles.register(),
     ...registerIncidentCommands(model, retriage),
     ...registerTriageCommands(model, panelDeps),
     vscode.window.registerWebviewPanelSerializer(TRIAGE_VIEW_TYPE, new TriagePanelSerializer(panelDeps)),
@@ -79,7 +83,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   );
   updateViewState(model, treeView, status);
   void openStartupLog(opener);
-  return { model, tree, treeView, opener, panelDeps };
+  return { model, tree, treeView, opener, bundles, panelDeps };
 }
 
 function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {

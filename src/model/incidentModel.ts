@@ -3,8 +3,11 @@ import type { GuardTripInput } from '../core/guardTrip';
 import type { Incident } from '../core/incidents';
 import { IncidentBook } from '../core/incidents';
 import type { ReaderStats } from '../core/parse/input';
+import { botThresholdsFromEnv } from '../core/botDeployment';
 import type { Thresholds } from '../core/thresholds';
 import type { Verdict } from '../core/triage';
+import type { RollbackInfo } from '../core/rollbacks';
+import type { ConnectionState } from '../kube/types';
 
 export interface IncidentSource {
   /** What the tree shows as its description: a file name, or a cluster context later. */
@@ -12,6 +15,18 @@ export interface IncidentSource {
   uri?: vscode.Uri;
   stats?: ReaderStats;
   notes?: string[];
+}
+
+/** What is known from the cluster (live, or from a replay bundle): it switches the tree to attention groups. */
+export interface ClusterData {
+  live: boolean;
+  rollbacks: RollbackInfo[];
+  k8sEvents: unknown[];
+  botEnv: Record<string, string> | null;
+  configMap: Record<string, string> | null;
+  /** Odd things about the live bot (empty threshold env, MAINTENANCE_MODE that it never reads, ...). */
+  botWarnings: string[];
+  connection?: ConnectionState;
 }
 
 export interface ModelChange {
@@ -25,16 +40,24 @@ export class IncidentModel implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ModelChange>();
   readonly onDidChange = this.emitter.event;
   source: IncidentSource | undefined;
+  cluster: ClusterData | undefined;
+
+  private configured: Thresholds;
 
   constructor(
     private thresholds: Thresholds,
-    private windowMs: number,
+    private window: number,
   ) {
-    this.book = new IncidentBook({ thresholds, windowMs });
+    this.book = new IncidentBook({ thresholds, windowMs: window });
+    this.configured = thresholds;
   }
 
   get currentThresholds(): Thresholds {
     return this.thresholds;
+  }
+
+  get windowMs(): number {
+    return this.window;
   }
 
   get size(): number {
@@ -49,8 +72,12 @@ export class IncidentModel implements vscode.Disposable {
     return this.book.get(id);
   }
 
-  /** Replaces everything with the events of one input. */
-  replace(events: readonly GuardTripInput[], source: IncidentSource): void {
+  /** Replaces everything with the events of one input (and the cluster objects of a bundle or live source). */
+  replace(events: readonly GuardTripInput[], source: IncidentSource, cluster?: ClusterData): void {
+    this.cluster = cluster;
+    const eff = this.effective();
+    this.thresholds = eff.thresholds;
+    if (this.cluster) this.cluster.botWarnings = [...eff.warnings];
     this.book = new IncidentBook({ thresholds: this.thresholds, windowMs: this.windowMs });
     for (const e of events) this.book.add(e);
     this.source = source;
@@ -72,13 +99,18 @@ export class IncidentModel implements vscode.Disposable {
   clear(): void {
     this.book.clear();
     this.source = undefined;
+    this.cluster = undefined;
+    this.thresholds = this.configured;
+    this.book.retriage(this.configured);
     this.emitter.fire({});
   }
 
-  setTriageConfig(thresholds: Thresholds, windowMs: number): void {
-    const regroup = windowMs !== this.windowMs;
+  setTriageConfig(configured: Thresholds, windowMs: number): void {
+    const regroup = windowMs !== this.window;
+    this.configured = configured;
+    const thresholds = this.effective().thresholds;
     this.thresholds = thresholds;
-    this.windowMs = windowMs;
+    this.window = windowMs;
     if (regroup) {
       // Grouping depends on the window: rebuild from every event, keeping manual overrides.
       const overrides = this.book.list().filter((i) => i.override);
@@ -93,6 +125,42 @@ export class IncidentModel implements vscode.Disposable {
     } else {
       this.book.retriage(thresholds);
     }
+    this.emitter.fire({});
+  }
+
+  /** Updates what is known from the cluster (Rollbacks, bot env, connection state) and redraws. */
+  updateCluster(patch: Partial<ClusterData>): void {
+    this.cluster = {
+      ...(this.cluster ?? {
+        live: false,
+        rollbacks: [],
+        k8sEvents: [],
+        botEnv: null,
+        configMap: null,
+        botWarnings: [],
+      }),
+      ...patch,
+    };
+    if ('botEnv' in patch) {
+      this.applyThresholds();
+      return;
+    }
+    this.emitter.fire({});
+  }
+
+  /** The configured thresholds, with the bot's own from its Deployment env when that is known. */
+  private effective(): { thresholds: Thresholds; warnings: string[] } {
+    const env = this.cluster?.botEnv;
+    if (!env) return { thresholds: this.configured, warnings: [] };
+    const r = botThresholdsFromEnv(env, this.configured);
+    return { thresholds: r.thresholds, warnings: r.warnings };
+  }
+
+  private applyThresholds(): void {
+    const { thresholds, warnings } = this.effective();
+    if (this.cluster) this.cluster.botWarnings = warnings;
+    this.thresholds = thresholds;
+    this.book.retriage(thresholds);
     this.emitter.fire({});
   }
 

@@ -1,25 +1,28 @@
 import * as vscode from 'vscode';
 import type { Incident } from '../core/incidents';
 import { sanitizeText } from '../core/parse/ansi';
-import { HEARTBEAT_BAND_TEXT, RISK_BAND_TEXT, VERDICT_TITLES, VERDICTS } from '../core/triage';
-import type { Verdict } from '../core/triage';
+import type { RollbackInfo } from '../core/rollbacks';
+import { latestRollback, rollbacksFor } from '../core/rollbacks';
+import { HEARTBEAT_BAND_TEXT, RISK_BAND_TEXT, VERDICT_TITLES } from '../core/triage';
 import type { IncidentModel, ModelChange } from '../model/incidentModel';
 import { Disposable } from '../util/disposable';
 import type { TreeNode } from './nodes';
 import { groupNodeId, incidentNodeId } from './nodes';
+import type { GroupDef, Grouping } from './grouping';
+import { attentionGrouping, verdictGrouping } from './grouping';
 import { effectiveVerdict, scoreText, timeText } from './presentation';
 import { botText, toTreeItem } from './treeItems';
 
 const REFRESH_DEBOUNCE_MS = 150;
 
-/** Incidents grouped by verdict. Reads the model; refreshes only the groups whose incidents changed. */
+/** Incidents grouped by verdict or by what needs doing. Reads the model; refreshes only the groups that changed. */
 export class IncidentTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changeEmitter = this.register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   /** Nodes are cached by id: VS Code matches refreshed elements by object identity. */
   private readonly nodes = new Map<string, TreeNode>();
-  private readonly lastVerdict = new Map<string, Verdict>();
-  private pendingGroups = new Set<Verdict>();
+  private readonly lastGroup = new Map<string, string>();
+  private pendingGroups = new Set<string>();
   private pendingAll = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -41,24 +44,30 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
   private onModelChange(c: ModelChange): void {
     if (!c.changed) {
       this.pendingAll = true;
-      this.lastVerdict.clear();
+      this.lastGroup.clear();
       this.nodes.clear();
     } else {
+      const grouping = this.grouping();
       for (const inc of c.changed) {
-        const v = effectiveVerdict(inc);
-        const before = this.lastVerdict.get(inc.id);
-        // A verdict change moves the row between groups; a first incident of a verdict creates its group.
-        if (before !== undefined && before !== v) this.pendingGroups.add(before);
-        if (this.groupIsNew(v)) this.pendingAll = true;
-        this.pendingGroups.add(v);
-        this.lastVerdict.set(inc.id, v);
+        const g = grouping.keyOf(inc);
+        const before = this.lastGroup.get(inc.id);
+        // A group change moves the row; the first incident of a group creates the group.
+        if (before !== undefined && before !== g) this.pendingGroups.add(before);
+        if (this.groupIsNew(g)) this.pendingAll = true;
+        this.pendingGroups.add(g);
+        this.lastGroup.set(inc.id, g);
       }
     }
     if (!this.timer) this.timer = setTimeout(() => this.flush(), REFRESH_DEBOUNCE_MS);
   }
 
-  private groupIsNew(v: Verdict): boolean {
-    return !this.nodes.has(groupNodeId(v));
+  private grouping(): Grouping {
+    const cd = this.model.cluster;
+    return cd ? attentionGrouping(cd.rollbacks, this.model.windowMs) : verdictGrouping();
+  }
+
+  private groupIsNew(key: string): boolean {
+    return !this.nodes.has(groupNodeId(key));
   }
 
   private flush(): void {
@@ -70,7 +79,8 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
         .map((v) => this.nodes.get(groupNodeId(v)))
         .filter((n): n is TreeNode => !!n);
       // Emptied groups disappear, so a group that no longer has incidents needs the root refreshed.
-      const emptied = [...this.pendingGroups].some((v) => this.incidentsIn(v).length === 0);
+      const grouping = this.grouping();
+      const emptied = [...this.pendingGroups].some((k) => this.incidentsIn(k, grouping).length === 0);
       if (emptied || groups.length !== this.pendingGroups.size) this.changeEmitter.fire(undefined);
       else this.changeEmitter.fire(groups);
     }
@@ -86,30 +96,36 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
-  private incidentsIn(v: Verdict): Incident[] {
+  private incidentsIn(key: string, grouping: Grouping): Incident[] {
     return this.model
       .list()
-      .filter((i) => effectiveVerdict(i) === v)
+      .filter((i) => grouping.keyOf(i) === key)
       .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.id.localeCompare(b.id));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const inc = 'incidentId' in node ? this.model.get(node.incidentId) : undefined;
-    const count = node.kind === 'group' ? this.incidentsIn(node.verdict).length : 0;
-    return toTreeItem(node, inc, count);
+    if (node.kind === 'group') {
+      const grouping = this.grouping();
+      const def = grouping.groups.find((g) => g.key === node.key);
+      return toTreeItem(node, undefined, this.incidentsIn(node.key, grouping).length, def);
+    }
+    return toTreeItem(node, inc, 0);
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
+    const grouping = this.grouping();
     if (!node) {
-      return VERDICTS.filter((v) => this.incidentsIn(v).length > 0).map((v) =>
-        this.node({ kind: 'group', id: groupNodeId(v), verdict: v }),
-      );
+      const groups = grouping.groups
+        .filter((g: GroupDef) => this.incidentsIn(g.key, grouping).length > 0)
+        .map((g) => this.node({ kind: 'group', id: groupNodeId(g.key), key: g.key }));
+      return [...this.stateNodes(), ...groups];
     }
     switch (node.kind) {
       case 'group':
-        return this.incidentsIn(node.verdict).map((inc) => {
-          this.lastVerdict.set(inc.id, effectiveVerdict(inc));
-          return this.node({ kind: 'incident', id: incidentNodeId(inc.id), incidentId: inc.id, verdict: node.verdict });
+        return this.incidentsIn(node.key, grouping).map((inc) => {
+          this.lastGroup.set(inc.id, node.key);
+          return this.node({ kind: 'incident', id: incidentNodeId(inc.id), incidentId: inc.id, group: node.key });
         });
       case 'incident': {
         const inc = this.model.get(node.incidentId);
@@ -134,11 +150,47 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
+  /** Connection problems are rows above the incidents: the last known data stays visible below them. */
+  private stateNodes(): TreeNode[] {
+    const cd = this.model.cluster;
+    const out: TreeNode[] = [];
+    if (!cd) return out;
+    const st = cd.connection;
+    if (st?.kind === 'disconnected') {
+      out.push({
+        kind: 'state',
+        id: 'state:disconnected',
+        label: `Disconnected since ${timeText(st.since)}`,
+        description: 'showing the last known data',
+        icon: 'debug-disconnect',
+        color: 'charts.orange',
+        tooltip: st.error,
+      });
+    } else if (st?.kind === 'forbidden') {
+      for (const m of st.missing) {
+        out.push({
+          kind: 'state',
+          id: `state:forbidden:${m}`,
+          label: `Missing permission: ${m}`,
+          icon: 'lock',
+          color: 'charts.red',
+          tooltip: `Ask for RBAC access to ${m}; what is allowed is still shown.`,
+        });
+      }
+    } else if (st?.kind === 'connecting') {
+      out.push({ kind: 'state', id: 'state:connecting', label: 'Connecting…', icon: 'loading~spin' });
+    }
+    for (const w of cd.botWarnings) {
+      out.push({ kind: 'state', id: `state:bot:${w}`, label: w, icon: 'warning', color: 'charts.yellow', tooltip: w });
+    }
+    return out.map((n) => this.node(n));
+  }
+
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.kind === 'group') return undefined;
+    if (node.kind === 'group' || node.kind === 'state') return undefined;
     const inc = this.model.get(node.incidentId);
     if (!inc) return undefined;
-    if (node.kind === 'incident') return this.nodes.get(groupNodeId(effectiveVerdict(inc)));
+    if (node.kind === 'incident') return this.nodes.get(groupNodeId(this.grouping().keyOf(inc)));
     if (node.kind === 'line') return this.nodes.get(`lines:${inc.id}`);
     return this.nodes.get(incidentNodeId(inc.id));
   }
@@ -193,6 +245,58 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
       description: sanitizeText(botText(inc)),
       icon: 'hubot',
     });
+    const cd = this.model.cluster;
+    if (cd) {
+      const rbs = rollbacksFor(inc, cd.rollbacks, this.model.windowMs);
+      if (rbs.length === 0 && v === 'legitimate') {
+        out.push({
+          kind: 'detail',
+          id: id('norb'),
+          incidentId: inc.id,
+          label: 'No Rollback in the cluster',
+          description: 'the bot did not create one (or creating it failed)',
+          icon: 'circle-slash',
+          color: 'charts.red',
+        });
+      }
+      for (const rb of rbs) {
+        const when = rb.completedAt
+          ? `completed ${timeText(rb.completedAt)}`
+          : rb.startedAt
+            ? `started ${timeText(rb.startedAt)}`
+            : `created ${timeText(rb.createdAt)}`;
+        out.push({
+          kind: 'detail',
+          id: id(`rb:${rb.name}`),
+          incidentId: inc.id,
+          label: `Rollback ${sanitizeText(rb.name)}`,
+          description: `${rb.phase ?? 'no phase yet'} · ${when}${rb.message ? ` · ${sanitizeText(rb.message)}` : ''}`,
+          icon: rb.phase === 'Failed' ? 'error' : rb.phase === 'Completed' ? 'check' : 'sync',
+          ...(rb.phase === 'Failed' ? { color: 'charts.red' } : {}),
+          tooltip: `${sanitizeText(rb.name)}\nreason ${sanitizeText(rb.reason ?? '?')}, target release ${sanitizeText(rb.targetRelease ?? '?')}${rb === latestRollback(rbs) ? '\n(latest)' : ''}`,
+        });
+      }
+    }
+    out.push({
+      kind: 'detail',
+      id: id('capsule'),
+      incidentId: inc.id,
+      label: 'Capsule',
+      description: sanitizeText(inc.capsuleHash ?? 'unknown'),
+      icon: 'package',
+    });
+    out.push({
+      kind: 'detail',
+      id: id('tenant'),
+      incidentId: inc.id,
+      label: 'Tenant',
+      description: sanitizeText(
+        inc.tenantId ??
+          rollbackTenant(inc, cd?.rollbacks ?? [], this.model.windowMs) ??
+          'unknown (the bot logs no tenant)',
+      ),
+      icon: 'organization',
+    });
     if (r.disagreement) {
       out.push({
         kind: 'detail',
@@ -233,4 +337,12 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
     if (this.timer) clearTimeout(this.timer);
     super.dispose();
   }
+}
+
+function rollbackTenant(
+  inc: Incident,
+  rollbacks: readonly RollbackInfo[],
+  windowMs: number,
+): string | undefined {
+  return rollbacksFor(inc, rollbacks, windowMs).find((rb) => rb.tenantId)?.tenantId ?? undefined;
 }

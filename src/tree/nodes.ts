@@ -1,8 +1,16 @@
-import type { Verdict } from '../core/triage';
-
 export type TreeNode =
-  | { kind: 'group'; id: string; verdict: Verdict }
-  | { kind: 'incident'; id: string; incidentId: string; verdict: Verdict }
+  | {
+      kind: 'state';
+      id: string;
+      label: string;
+      description?: string;
+      icon: string;
+      color?: string;
+      tooltip?: string;
+      command?: string;
+    }
+  | { kind: 'group'; id: string; key: string }
+  | { kind: 'incident'; id: string; incidentId: string; group: string }
   | {
       kind: 'detail';
       id: string;
@@ -16,5 +24,5 @@ export type TreeNode =
   | { kind: 'lines'; id: string; incidentId: string; count: number }
   | { kind: 'line'; id: string; incidentId: string; text: string; lineNo?: number };
 
-export const groupNodeId = (v: Verdict): string => `group:${v}`;
+export const groupNodeId = (key: string): string => `group:${key}`;
 export const incidentNodeId = (incidentId: string): string => `incident:${incidentId}`;

@@ -4,6 +4,7 @@ import { nodeLabel } from '../core/flowchart';
 import type { Incident } from '../core/incidents';
 import { sanitizeText } from '../core/parse/ansi';
 import { HEARTBEAT_BAND_TEXT, pathSteps, RISK_BAND_TEXT, VERDICT_TITLES } from '../core/triage';
+import type { GroupDef } from './grouping';
 import type { TreeNode } from './nodes';
 import {
   clip,
@@ -87,15 +88,28 @@ export function incidentUri(incidentId: string): vscode.Uri {
   return vscode.Uri.from({ scheme: INCIDENT_URI_SCHEME, path: `/${incidentId}` });
 }
 
-export function toTreeItem(node: TreeNode, inc: Incident | undefined, groupCount: number): vscode.TreeItem {
+export function toTreeItem(
+  node: TreeNode,
+  inc: Incident | undefined,
+  groupCount: number,
+  def?: GroupDef,
+): vscode.TreeItem {
   switch (node.kind) {
+    case 'state': {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.id = node.id;
+      if (node.description) item.description = node.description;
+      item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+      if (node.tooltip) item.tooltip = node.tooltip;
+      item.contextValue = 'state';
+      return item;
+    }
     case 'group': {
-      const style = VERDICT_STYLE[node.verdict];
-      const item = new vscode.TreeItem(style.group, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(def?.title ?? node.key, vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
       item.description = String(groupCount);
-      item.iconPath = new vscode.ThemeIcon(style.icon, new vscode.ThemeColor(style.color));
-      item.contextValue = `group verdict-${node.verdict}`;
+      if (def) item.iconPath = new vscode.ThemeIcon(def.icon, new vscode.ThemeColor(def.color));
+      item.contextValue = `group group-${node.key.replace(/^[av]:/, '')}`;
       return item;
     }
     case 'incident': {
