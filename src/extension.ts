@@ -82,7 +82,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
     model.onDidChange(() => updateViewState(model, treeView, status)),
   );
   updateViewState(model, treeView, status);
-  void openStartupLog(opener);
+  void openStartupLog(opener, bundles);
   return { model, tree, treeView, opener, bundles, panelDeps };
 }
 
@@ -113,12 +113,20 @@ function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, 
 }
 
 /** `pfIncident.startup.openLog` names a workspace file to triage as soon as the extension starts (used by the demo). */
-async function openStartupLog(opener: IncidentLogOpener): Promise<void> {
+async function openStartupLog(opener: IncidentLogOpener, bundles: BundleOpener): Promise<void> {
   const rel = startupLog();
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!rel || !folder) return;
   const uri = path.isAbsolute(rel) ? vscode.Uri.file(rel) : vscode.Uri.joinPath(folder.uri, rel);
-  await opener.open(uri);
+  // A folder is a replay bundle; a file is a log, events or Alertmanager input.
+  let isDir = false;
+  try {
+    isDir = (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory;
+  } catch {
+    // Missing: opener.open reports it.
+  }
+  if (isDir) await bundles.open(uri);
+  else await opener.open(uri);
 }
 
 export function deactivate(): void {

@@ -110,7 +110,11 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
       const def = grouping.groups.find((g) => g.key === node.key);
       return toTreeItem(node, undefined, this.incidentsIn(node.key, grouping).length, def);
     }
-    return toTreeItem(node, inc, 0);
+    const hint =
+      node.kind === 'incident' && inc && !inc.tenantId && this.model.cluster
+        ? rollbackTenant(inc, this.model.cluster.rollbacks, this.model.windowMs)
+        : undefined;
+    return toTreeItem(node, inc, 0, undefined, hint);
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
@@ -339,10 +343,6 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
   }
 }
 
-function rollbackTenant(
-  inc: Incident,
-  rollbacks: readonly RollbackInfo[],
-  windowMs: number,
-): string | undefined {
+function rollbackTenant(inc: Incident, rollbacks: readonly RollbackInfo[], windowMs: number): string | undefined {
   return rollbacksFor(inc, rollbacks, windowMs).find((rb) => rb.tenantId)?.tenantId ?? undefined;
 }

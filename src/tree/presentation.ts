@@ -30,10 +30,12 @@ export function incidentLabel(inc: Incident): string {
   return shortHash(inc.capsuleHash);
 }
 
-export function incidentDescription(inc: Incident): string {
+/** `tenantHint`: the tenant known from elsewhere (a linked Rollback) when the bot's log did not say. */
+export function incidentDescription(inc: Incident, tenantHint?: string): string {
   const r = inc.latest;
+  const tenant = inc.tenantId ?? tenantHint;
   const parts = [
-    inc.tenantId ? clip(sanitizeText(inc.tenantId), 32) : 'tenant ?',
+    tenant ? clip(sanitizeText(tenant), 32) : 'tenant ?',
     `risk ${scoreText(r.riskScore)}`,
     `${scoreText(r.heartbeatMisses)} miss${r.heartbeatMisses === 1 ? '' : 'es'}`,
   ];

@@ -93,6 +93,7 @@ export function toTreeItem(
   inc: Incident | undefined,
   groupCount: number,
   def?: GroupDef,
+  tenantHint?: string,
 ): vscode.TreeItem {
   switch (node.kind) {
     case 'state': {
@@ -118,7 +119,7 @@ export function toTreeItem(
       const style = VERDICT_STYLE[verdict];
       const item = new vscode.TreeItem(incidentLabel(inc), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
-      item.description = incidentDescription(inc);
+      item.description = incidentDescription(inc, tenantHint);
       item.tooltip = incidentTooltip(inc);
       item.iconPath = new vscode.ThemeIcon(style.icon, new vscode.ThemeColor(style.color));
       item.resourceUri = incidentUri(inc.id);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: the packaged extension in a browser VS Code (code-server) on a workspace holding the
-// sample incident-bot log, which the extension triages at startup (pfIncident.startup.openLog).
+// demo incident night (a replay bundle), which the extension opens at startup (pfIncident.startup.openLog).
 //
 // usage: npm run demo -- [--port 8080] [--check] [--vsix FILE]
 //   --port   port on 127.0.0.1 (default 8080; with --check a free port unless given)
@@ -25,16 +25,21 @@ import {
 import { packageVsix } from './package-vsix.mjs';
 
 const SAMPLE = path.join(repoRoot, 'media', 'samples', 'incident-bot.log');
+const DEMO_BUNDLE = path.join(repoRoot, 'media', 'demo-bundle');
 
-/** (Re)creates the demo folder: the sample log plus the setting that makes the extension open it. */
+/**
+ * (Re)creates the demo folder: the embedded demo incident night (a replay bundle: the bot's log, Rollbacks in
+ * every phase, metrics snapshots) plus the setting that makes the extension open it at startup, and the plain
+ * sample log for "Open Incident Log…".
+ */
 function demoWorkspace(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  fs.cpSync(DEMO_BUNDLE, path.join(dir, 'demo-incident-night'), { recursive: true });
   if (fs.existsSync(SAMPLE)) fs.copyFileSync(SAMPLE, path.join(dir, 'incident-bot.log'));
-  else console.warn(`# ${path.relative(repoRoot, SAMPLE)} not found: the demo workspace has no log to open`);
   fs.writeFileSync(
     path.join(dir, '.vscode', 'settings.json'),
-    JSON.stringify({ 'pfIncident.startup.openLog': 'incident-bot.log' }, null, 2) + '\n',
+    JSON.stringify({ 'pfIncident.startup.openLog': 'demo-incident-night' }, null, 2) + '\n',
   );
   return dir;
 }
@@ -103,7 +108,7 @@ async function main() {
   }
 
   console.log(`\nPF Incident Response demo: ${cs.url()}`);
-  console.log('open the Incidents view in the activity bar (the sample incident-bot log is already loaded)');
+  console.log('open the Incidents view in the activity bar (the demo incident night is already loaded)');
   console.log('Ctrl+C stops it.\n');
   return new Promise((resolve) => {
     let shuttingDown = false;
