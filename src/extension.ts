@@ -12,7 +12,6 @@ import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
 import { DisagreementDecorations } from './tree/disagreementDecorations';
 import { IncidentTreeProvider } from './tree/incidentTreeProvider';
 import type { TreeNode } from './tree/nodes';
-import { effectiveVerdict } from './tree/presentation';
 
 /** What activate() returns: the integration tests inspect the live model and tree through it. */
 export interface PfIncidentApi {
@@ -90,7 +89,7 @@ function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, 
   const incidents = model.list();
   void vscode.commands.executeCommand('setContext', ContextKeys.hasIncidents, incidents.length > 0);
   const needing = incidents
-    .filter((i) => effectiveVerdict(i) === 'legitimate' || i.latest.disagreement)
+    .filter((i) => model.needsAttention(i))
     .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
   const attention = needing.length;
   view.badge = attention

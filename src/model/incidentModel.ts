@@ -7,6 +7,7 @@ import { botThresholdsFromEnv } from '../core/botDeployment';
 import type { Thresholds } from '../core/thresholds';
 import type { Verdict } from '../core/triage';
 import type { RollbackInfo } from '../core/rollbacks';
+import { attentionGroup, rollbacksFor } from '../core/rollbacks';
 import type { ConnectionState } from '../kube/types';
 
 export interface IncidentSource {
@@ -126,6 +127,13 @@ export class IncidentModel implements vscode.Disposable {
       this.book.retriage(thresholds);
     }
     this.emitter.fire({});
+  }
+
+  /** Whether an incident needs an engineer now: by its Rollback's state when known, else by verdict. */
+  needsAttention(inc: Incident): boolean {
+    const verdict = inc.override?.verdict ?? inc.latest.verdict;
+    if (!this.cluster) return verdict === 'legitimate' || inc.latest.disagreement;
+    return attentionGroup(verdict, inc.latest.disagreement, rollbacksFor(inc, this.cluster.rollbacks, this.window)) === 'needs-attention';
   }
 
   /** Updates what is known from the cluster (Rollbacks, bot env, connection state) and redraws. */
