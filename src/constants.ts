@@ -13,6 +13,7 @@ export const Commands = {
   markFalsePositive: 'pfIncident.incident.markFalsePositive',
   openBundle: 'pfIncident.bundle.open',
   openDemo: 'pfIncident.demo.open',
+  exportRules: 'pfIncident.metrics.exportRules',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

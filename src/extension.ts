@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerExportRules } from './commands/exportRules';
 import { BundleOpener } from './commands/openBundle';
 import { IncidentLogOpener } from './commands/openIncidentLog';
 import { registerIncidentCommands } from './commands/incidentCommands';
 import { registerTriageCommands } from './commands/triageCommands';
 import { affectsTriage, readTriageConfig, startupLog } from './config';
 import { Commands, ContextKeys, Views } from './constants';
+import { MetricsController } from './metrics/metricsController';
 import { IncidentModel } from './model/incidentModel';
 import type { PanelDeps } from './panel/triagePanel';
 import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
@@ -21,6 +23,7 @@ export interface PfIncidentApi {
   opener: IncidentLogOpener;
   bundles: BundleOpener;
   panelDeps: PanelDeps;
+  metrics: MetricsController;
 }
 
 export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
@@ -67,11 +70,20 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
     model.setTriageConfig(c.thresholds, c.windowMs);
   };
 
-  const panelDeps: PanelDeps = { model, extensionUri: context.extensionUri, memento: context.globalState, log };
+  const metrics = new MetricsController(bundles.onDidChange, log);
+  const panelDeps: PanelDeps = {
+    model,
+    extensionUri: context.extensionUri,
+    memento: context.globalState,
+    log,
+    metrics,
+  };
   const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PF Incident Response';
   context.subscriptions.push(
     status,
+    metrics,
+    registerExportRules(),
     ...opener.register(),
     ...bundles.register(),
     ...registerIncidentCommands(model, retriage),
@@ -82,7 +94,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   );
   updateViewState(model, treeView, status);
   void openStartupLog(opener, bundles);
-  return { model, tree, treeView, opener, bundles, panelDeps };
+  return { model, tree, treeView, opener, bundles, panelDeps, metrics };
 }
 
 function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {

@@ -27,8 +27,9 @@ function renderHeader(v: IncidentView): void {
   const title = document.createElement('div');
   title.id = 'title';
   title.append(text('span', `verdict ${v.verdict}`, v.verdictTitle), text('span', 'hash', v.shortHash));
-  if (v.override)
-    {title.append(text('span', 'override', `set by hand${v.override.reason ? `: ${v.override.reason}` : ''}`));}
+  if (v.override) {
+    title.append(text('span', 'override', `set by hand${v.override.reason ? `: ${v.override.reason}` : ''}`));
+  }
   const facts = document.createElement('dl');
   facts.id = 'facts';
   const add = (k: string, val: string): void => {

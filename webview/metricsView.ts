@@ -37,14 +37,15 @@ export function renderMetrics(root: HTMLElement, m: MetricsView): void {
   root.classList.remove('muted');
   const head = el('div', 'metrics-head');
   head.append(el('span', 'source', `Source: ${m.source}`));
-  if (m.lastScrape)
-    {head.append(
+  if (m.lastScrape) {
+    head.append(
       el(
         'span',
         m.stale ? 'stale' : 'fresh',
         `${m.stale ? 'STALE — last scrape' : 'scraped'} ${m.lastScrape.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`,
       ),
-    );}
+    );
+  }
   root.append(head);
   if (m.error) root.append(el('div', 'error', m.error));
   const cards = el('div', 'cards');

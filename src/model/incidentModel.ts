@@ -133,7 +133,10 @@ export class IncidentModel implements vscode.Disposable {
   needsAttention(inc: Incident): boolean {
     const verdict = inc.override?.verdict ?? inc.latest.verdict;
     if (!this.cluster) return verdict === 'legitimate' || inc.latest.disagreement;
-    return attentionGroup(verdict, inc.latest.disagreement, rollbacksFor(inc, this.cluster.rollbacks, this.window)) === 'needs-attention';
+    return (
+      attentionGroup(verdict, inc.latest.disagreement, rollbacksFor(inc, this.cluster.rollbacks, this.window)) ===
+      'needs-attention'
+    );
   }
 
   /** Updates what is known from the cluster (Rollbacks, bot env, connection state) and redraws. */

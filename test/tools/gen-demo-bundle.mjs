@@ -35,7 +35,7 @@ const gen = spawnSync(
     '--metrics',
     path.join(tmp, 'metrics.prom'),
     '--metrics-every',
-    '10',
+    '1',
   ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
@@ -167,22 +167,33 @@ put('events.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: k8sEv
 put('deployment.json', JSON.stringify(deployment, null, 2) + '\n');
 put('maintenance-status.json', JSON.stringify(configMap, null, 2) + '\n');
 
-// Snapshot k was written after 10·k input events: date it with that event's time.
+// Snapshot k was written after input event k. Prometheus would have scraped every 30 s and seen, at each scrape,
+// the state after the last event before it: replay that for the last 40 minutes of the night.
 const snaps = fs
   .readdirSync(tmp)
   .filter((f) => /^metrics\.prom\.\d+$/.test(f))
-  .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+  .map((f) => ({ k: Number(f.split('.').pop()), file: path.join(tmp, f) }))
+  .sort((a, b) => a.k - b.k);
+// The generator counts every input (Kafka message, empty message, Alertmanager webhook): find each one's time
+// from the line that starts its handling in the log (kubectl --timestamps prefix).
+const INPUT_START =
+  /(Processing GuardTrip event|Invalid GuardTrip event received|Received empty message|Received Alertmanager webhook)/;
+const eventTimes = fs
+  .readFileSync(path.join(tmp, 'bot.log'), 'utf8')
+  .split('\n')
+  .filter((l) => INPUT_START.test(l))
+  .map((l) => Date.parse(l.slice(0, l.indexOf(' '))));
+const end = eventTimes[eventTimes.length - 1] + 60_000;
 const metrics = [];
-for (const f of snaps) {
-  const k = Number(f.split('.').pop());
-  const ev = sent[Math.min(sent.length - 1, k * 10 - 1)];
-  const rel = `metrics/${String(k).padStart(4, '0')}.prom`;
-  put(rel, fs.readFileSync(path.join(tmp, f)));
-  metrics.push({ at: ev.ts, path: rel });
+let n = 0;
+for (let t = end - 40 * 60_000; t <= end; t += 30_000) {
+  const done = eventTimes.filter((x) => x <= t).length;
+  const snap = snaps.filter((s) => s.k <= done).at(-1) ?? snaps[0];
+  const rel = `metrics/${String(++n).padStart(4, '0')}.prom`;
+  put(rel, fs.readFileSync(snap.file));
+  metrics.push({ at: new Date(t).toISOString(), path: rel });
 }
 const lastTs = sent[sent.length - 1].ts;
-put('metrics/final.prom', fs.readFileSync(path.join(tmp, 'metrics.prom')));
-metrics.push({ at: new Date(Date.parse(lastTs) + 60_000).toISOString(), path: 'metrics/final.prom' });
 
 const manifest = {
   format: 'pf-incident-bundle',

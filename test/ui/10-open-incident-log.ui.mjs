@@ -3,7 +3,7 @@
 // The workspace's incident-bot.log was written by the real NestJS logger (coloured); its expected grouping is
 // 4 legitimate incidents, 3 false positives (adjust thresholds) and 2 invalid events, 2 of them with the ≠ badge.
 import path from 'node:path';
-import { extensionReady } from './ready.mjs';
+import { extensionReady, pickFile } from './ready.mjs';
 
 const OPEN_LOG = 'PF Incident: Open Incident Log…';
 
@@ -13,12 +13,7 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   await extensionReady(page, helpers, cs);
   await runCommand(page, OPEN_LOG, { cs });
 
-  // code-server uses VS Code's simple file dialog: a quick input holding a path.
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(() => input.isVisible(), 30_000, 'the file dialog after "Open Incident Log…"', { cs });
-  await input.fill(path.join(workspace, 'incident-bot.log'));
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
+  await pickFile(page, helpers, cs, path.join(workspace, 'incident-bot.log'));
 
   const root = '.pane-body';
   let items = [];

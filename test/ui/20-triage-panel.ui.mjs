@@ -2,7 +2,7 @@
 // check which flowchart nodes the rendered SVG highlights; a hostile tenant id renders as text and runs nothing;
 // one screenshot per theme (light, dark, high contrast).
 import path from 'node:path';
-import { extensionReady } from './ready.mjs';
+import { extensionReady, pickFile } from './ready.mjs';
 
 /* global document -- evaluate() callbacks run in the webview's frame */
 const CASES = [
@@ -60,11 +60,8 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     void d.dismiss();
   });
   await runCommand(page, 'PF Incident: Open Incident Log…', { cs });
+  await pickFile(page, helpers, cs, path.join(workspace, 'verdicts.jsonl'));
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(() => input.isVisible(), 30_000, 'the file dialog', { cs });
-  await input.fill(path.join(workspace, 'verdicts.jsonl'));
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
   await waitFor(
     async () => (await helpers.treeItems(page)).some((r) => r.label === 'Invalid events'),
     30_000,
@@ -110,12 +107,22 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
 
   // One screenshot per theme, of the disagreement case.
   await openPanelFor(page, helpers, cs, '33333333');
-  for (const theme of ['Light Modern', 'Dark Modern', 'Dark High Contrast']) {
+  for (const [label, theme] of [
+    ['light', 'Light Modern'],
+    ['dark', 'Dark Modern'],
+    ['high-contrast', 'Dark High Contrast'],
+  ]) {
+    // Take keyboard focus back from the webview (F1 must reach the workbench), then pick the theme.
+    await page.locator('.part.sidebar .pane-header, .part.sidebar .title').first().click();
     await runCommand(page, 'Preferences: Color Theme', { cs });
     await waitFor(() => input.isVisible(), 15_000, 'the theme picker', { cs });
+    await page.waitForTimeout(300);
     await input.fill(theme);
-    await page.waitForTimeout(400);
-    await page.keyboard.press('Enter');
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) });
+    await waitFor(async () => (await row.count()) > 0, 15_000, `the theme "${theme}" in the picker`, { cs });
+    await row.first().click();
     await page.waitForTimeout(1500);
     const frame = await panelFrame(page, helpers, cs, `the flowchart after switching to ${theme}`);
     await waitFor(
@@ -124,6 +131,6 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
       `the path highlighted again in ${theme}`,
       { cs },
     );
-    await screenshot(page, outDir, `triage-panel-${theme.toLowerCase().replace(/\s+/g, '-')}`);
+    await screenshot(page, outDir, `triage-panel-${label}`);
   }
 }

@@ -94,7 +94,7 @@ export class SeriesStore {
     return this.lastAt;
   }
 
-  /** Series not stored since the store was created because of the cardinality cap. */
+  /** Since the store was created: samples of series left out by the cardinality cap, and out-of-order samples. */
   get droppedSeries(): number {
     return this.droppedTotal;
   }
@@ -169,14 +169,17 @@ export class SeriesStore {
   }
 
   private admit(key: string, name: string, labels: Labels, t: number, v: number, report: IngestReport): void {
+    // A metric with fewer series than the biggest one may always take a slot from it, so one exploding label
+    // (a series per capsule) never keeps the small latency histogram or the gauges out.
+    const fair = (this.countByName.get(name) ?? 0) + 1 < this.biggestFamily().count;
     const leftOutValue = this.leftOut.get(key);
     // Unchanged since it was left out: its rate is 0, so storing it would only push out a series that may matter.
-    if (leftOutValue !== undefined && sameValue(leftOutValue, v)) {
+    if (!fair && leftOutValue !== undefined && sameValue(leftOutValue, v)) {
       report.dropped++;
       return;
     }
     if (this.series.size >= this.maxSeries) {
-      const victim = this.victim(t);
+      const victim = this.victim(t, fair);
       if (!victim) {
         this.remember(key, v);
         report.dropped++;
@@ -192,19 +195,23 @@ export class SeriesStore {
     report.added++;
   }
 
+  private biggestFamily(): { name: string | null; count: number } {
+    let biggest: { name: string | null; count: number } = { name: null, count: 0 };
+    for (const [name, count] of this.countByName) if (count > biggest.count) biggest = { name, count };
+    return biggest;
+  }
+
   /**
-   * The series to evict for a newcomer at time `t`: from the metric with the most series (so one exploding label
-   * never pushes out the small latency histogram), the one unchanged for longest, if it changed before `t`.
+   * The series to evict for a newcomer at `t`: the one unchanged for longest in the metric with the most series.
+   * Unless the newcomer's metric is smaller (`fair`), only a series that changed before `t` may go: the newcomer
+   * has just appeared or changed, so it displaces only a series that has been flat for longer.
    */
-  private victim(t: number): MutableSeries | null {
-    let biggest: string | null = null;
-    let most = 0;
-    for (const [name, n] of this.countByName) {
-      if (n > most) [biggest, most] = [name, n];
-    }
+  private victim(t: number, fair: boolean): MutableSeries | null {
+    const biggest = this.biggestFamily().name;
     let victim: MutableSeries | null = null;
     for (const s of this.series.values()) {
-      if (s.name === biggest && s.lastChangeAt < t && (!victim || s.lastChangeAt < victim.lastChangeAt)) victim = s;
+      if (s.name !== biggest || (!fair && s.lastChangeAt >= t)) continue;
+      if (!victim || s.lastChangeAt < victim.lastChangeAt) victim = s;
     }
     return victim;
   }

@@ -16,7 +16,8 @@
 //     build/k8s/go.mod, build/etcd/go.mod             throwaway modules used for the builds (kept for debugging)
 //     .lock/                                          held while building (two parallel `npm test` runs wait)
 //   <root>/go/mod, <root>/go/build-cache              GOMODCACHE / GOCACHE of these builds, isolated from the
-//                                                     user's own Go caches so the cold cost is predictable
+//                                                     user's own Go caches so the cold cost is predictable; removed
+//                                                     after a complete build (PF_CLUSTER_KEEP_GO_CACHE=1 keeps them)
 //
 // Nothing here is committed; nothing downloads at cluster start time.
 import { spawn, spawnSync } from 'node:child_process';
@@ -297,7 +298,7 @@ async function buildKubernetes(go, targets) {
   );
   for (const t of targets) {
     const out = path.join(outDir, t);
-    const reported = spawnSync(out, ['--version'], { encoding: 'utf8' });
+    const reported = spawnSync(out, t === 'kubectl' ? ['version', '--client'] : ['--version'], { encoding: 'utf8' });
     const text = `${reported.stdout || ''}${reported.stderr || ''}`.trim();
     if (!text.includes(KUBE_VERSION)) {
       throw new Error(`${t} built but reports "${text}" instead of ${KUBE_VERSION}: version stamping failed`);
@@ -499,7 +500,10 @@ async function buildEtcdFromGo(go) {
  * k8s build adds cmd/kubectl from the same module, so no apt install is involved.
  */
 function systemKubectl() {
-  const candidates = [process.env.PF_KUBECTL, which('kubectl'), '/usr/bin/kubectl'].filter(Boolean);
+  // PF_KUBECTL=/path/to/kubectl picks one; PF_KUBECTL=build ignores the machine's kubectl and builds a matching one.
+  const forced = process.env.PF_KUBECTL;
+  if (forced === 'build') return null;
+  const candidates = forced ? [forced] : [which('kubectl'), '/usr/bin/kubectl'].filter(Boolean);
   const serverMinor = Number(KUBE_VERSION.split('.')[1]);
   for (const c of candidates) {
     if (!isExecutable(c)) continue;
@@ -513,6 +517,24 @@ function systemKubectl() {
     }
   }
   return null;
+}
+
+/**
+ * The builds leave ~3.5 GB of Go build cache and ~1.1 GB of modules next to ~390 MB of binaries. Once every binary is
+ * in place nothing needs them (a version bump re-downloads from the proxy in a minute or two), so they are removed
+ * unless PF_CLUSTER_KEEP_GO_CACHE=1. Module cache files are read-only, hence `go clean` rather than rm.
+ */
+async function cleanGoCaches(go) {
+  const goDir = path.join(cacheRoot(), 'go');
+  if (process.env.PF_CLUSTER_KEEP_GO_CACHE === '1' || !fs.existsSync(goDir)) return;
+  const size = spawnSync('du', ['-sh', goDir], { encoding: 'utf8' }).stdout?.split(/\s/)[0] || '?';
+  try {
+    await run(go, ['clean', '-cache', '-modcache'], { cwd: os.tmpdir(), env: goEnv(), label: 'go clean' });
+    fs.rmSync(goDir, { recursive: true, force: true });
+    log(`removed the Go build and module caches of the build (${size}; PF_CLUSTER_KEEP_GO_CACHE=1 keeps them)`);
+  } catch (err) {
+    log(`could not remove ${goDir}: ${err.message.split('\n')[0]}`);
+  }
 }
 
 // --- public API -----------------------------------------------------------------------------------------------------
@@ -557,7 +579,10 @@ export async function ensureClusterBinaries() {
   const started = Date.now();
   log(`cache ${clusterCacheDir()}: building what is missing (Kubernetes ${KUBE_VERSION}, kwok ${KWOK_VERSION})`);
   return withLock(async () => {
+    // Another process may have finished the build while we waited for the lock.
+    if (clusterBinariesAvailable()) return currentPaths(resolvedKubectl());
     fs.mkdirSync(binDir(), { recursive: true });
+    let usedGo = null;
     const needGo = () => {
       const go = findGo();
       if (!go) {
@@ -570,11 +595,14 @@ export async function ensureClusterBinaries() {
       if (versionLess(v, '1.26')) {
         throw new Error(`cannot build kwok ${KWOK_VERSION}: it needs Go >= 1.26, found go${v} at ${go}`);
       }
+      usedGo = go;
       return go;
     };
 
     if (!hasBinary('etcd')) {
       try {
+        // PF_CLUSTER_ETCD_SOURCE=go skips apt (e.g. where Debian's mirror is unreachable but the Go proxy is not).
+        if (process.env.PF_CLUSTER_ETCD_SOURCE === 'go') throw new Error('PF_CLUSTER_ETCD_SOURCE=go');
         await fetchEtcdFromTrixie();
       } catch (err) {
         log(`Debian trixie etcd-server unavailable (${err.message.split('\n')[0]}); building etcd from the Go proxy`);
@@ -602,6 +630,7 @@ export async function ensureClusterBinaries() {
     if (!kubectl) throw new Error('kubectl is still missing after the build (see the log above)');
     if (!clusterBinariesAvailable()) throw new Error(`cluster binaries incomplete in ${binDir()} after the build`);
     log(`all cluster binaries ready in ${secs(Date.now() - started)} (${binDir()})`);
+    if (usedGo) await cleanGoCaches(usedGo);
     return currentPaths(kubectl);
   });
 }

@@ -86,6 +86,9 @@ class Pki {
   }
 
   async init() {
+    if (!['/usr/bin/openssl', '/usr/local/bin/openssl'].some((f) => fs.existsSync(f))) {
+      throw new Error('the openssl CLI is needed to issue the test cluster certificates: apt-get install openssl');
+    }
     const cnf = this.file('ca.cnf');
     fs.writeFileSync(
       cnf,
@@ -240,8 +243,8 @@ class Proc {
     }
   }
 
-  /** SIGTERM to the whole process group, SIGKILL after `graceMs`. */
-  async stop(graceMs = 5000) {
+  /** `signal` (SIGTERM) to the whole process group, SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000, signal = 'SIGTERM') {
     if (!this.running) return;
     const pid = this.child.pid;
     const kill = (sig) => {
@@ -255,10 +258,15 @@ class Proc {
         }
       }
     };
-    kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+    const started = Date.now();
+    kill(signal);
+    const timer = setTimeout(() => {
+      if (process.env.PF_CLUSTER_DEBUG) log(`${this.name} still running ${graceMs} ms after ${signal}: SIGKILL`);
+      kill('SIGKILL');
+    }, graceMs);
     await this.exited;
     clearTimeout(timer);
+    if (process.env.PF_CLUSTER_DEBUG) log(`${this.name} stopped in ${Date.now() - started} ms`);
   }
 
   killSync() {
@@ -326,14 +334,16 @@ async function waitFor(what, proc, check, timeoutMs) {
  *                  defaults remembered on the handle for seedProvabilityFabric() (seed.mjs), which creates the kwok
  *                  ClusterLogs/ClusterPortForward/ClusterExec objects from them
  *   binaries       result of ensureClusterBinaries() (computed if absent)
- *   readyTimeoutMs per component (default 90 s; a cold page cache on 2 cores can need ~20 s for the apiserver)
+ *   readyTimeoutMs per component (default 90 s, generous for a loaded 2-core CI machine; warm starts take ~2-3 s)
  */
 export async function startCluster(opts = {}) {
   const started = Date.now();
   const binaries = opts.binaries || (await ensureClusterBinaries());
   const ownWorkDir = !opts.workDir;
+  if (ownWorkDir) removeStaleWorkDirs();
   const workDir = opts.workDir || fs.mkdtempSync(path.join(os.tmpdir(), 'pf-cluster-'));
   fs.mkdirSync(workDir, { recursive: true });
+  if (ownWorkDir) fs.writeFileSync(path.join(workDir, OWNER_FILE), String(process.pid));
   const cluster = new Cluster({ ...opts, binaries, workDir, ownWorkDir });
   installExitHook();
   liveClusters.add(cluster);
@@ -348,6 +358,35 @@ export async function startCluster(opts = {}) {
     `cluster up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${cluster.apiserverUrl} (kubeconfig ${cluster.kubeconfig})`,
   );
   return cluster;
+}
+
+// A temp work dir records the pid of the process that made it. A run killed hard (SIGKILL, OOM) cannot clean up;
+// the next startCluster() removes such dirs once their owner is gone, except ones kept on purpose (`keep`).
+const OWNER_FILE = '.pf-cluster-owner';
+const KEEP_FILE = '.pf-cluster-keep';
+function removeStaleWorkDirs() {
+  let entries;
+  try {
+    entries = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('pf-cluster-'));
+  } catch {
+    return;
+  }
+  for (const d of entries) {
+    const dir = path.join(os.tmpdir(), d);
+    try {
+      if (fs.existsSync(path.join(dir, KEEP_FILE))) continue;
+      const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+      if (!pid || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+        continue; // owner alive
+      } catch {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    } catch {
+      /* not ours or already gone */
+    }
+  }
 }
 
 class Cluster {
@@ -401,7 +440,14 @@ class Cluster {
       ips: ['127.0.0.1'],
       dns: ['localhost'],
     });
-    const kcm = await pki.issue('kube-controller-manager', { cn: 'system:kube-controller-manager', usage: 'client' });
+    // With --use-service-account-credentials=false every controller acts as this one identity, and the bootstrap
+    // ClusterRole system:kube-controller-manager only covers the per-controller service accounts' set-up, so it
+    // gets Forbidden on configmaps/clusterroles/... (seen). system:masters keeps it working without token issuance.
+    const kcm = await pki.issue('kube-controller-manager', {
+      cn: 'system:kube-controller-manager',
+      groups: ['system:masters'],
+      usage: 'client',
+    });
     const sched = await pki.issue('kube-scheduler', { cn: 'system:kube-scheduler', usage: 'client' });
     const kwokClient = await pki.issue('kwok-controller', {
       cn: 'kwok-controller',
@@ -592,17 +638,22 @@ class Cluster {
     log(`kube-apiserver ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
 
-  /** Stops kube-apiserver only (etcd, controllers and kwok keep running and retry). */
-  async stopApiServer() {
-    await this.procs.apiserver?.stop();
+  /**
+   * Stops kube-apiserver only (etcd, controllers and kwok keep running and retry). SIGTERM by default: the server
+   * stops listening within milliseconds, but 1.33 then lingers in its graceful-termination path for many seconds
+   * (seen: still alive 5 s later, after "quota evaluator worker shutdown"), so it is SIGKILLed after `graceMs`.
+   * `signal: 'SIGKILL'` simulates a crash instead.
+   */
+  async stopApiServer({ signal = 'SIGTERM', graceMs = 1500 } = {}) {
+    await this.procs.apiserver?.stop(graceMs, signal);
   }
 
   /**
    * Stops and starts kube-apiserver on the same port with the same data. Clients see connections refused/reset, then
    * the server back with the same objects and a continuing resourceVersion sequence. `downMs` keeps it down longer.
    */
-  async restartApiServer({ downMs = 0 } = {}) {
-    await this.stopApiServer();
+  async restartApiServer({ downMs = 0, signal, graceMs } = {}) {
+    await this.stopApiServer({ signal, graceMs });
     if (downMs) await sleep(downMs);
     await this.startApiServer();
   }
@@ -777,11 +828,15 @@ class Cluster {
     // Clients first, then the apiserver, then etcd: fewer error lines in the component logs.
     const order = ['kwok', 'scheduler', 'kcm', 'apiserver', 'etcd'];
     await Promise.all(order.slice(0, 3).map((n) => this.procs[n]?.stop()));
-    await this.procs.apiserver?.stop();
+    // Its clients are gone already; nothing is gained by waiting out its graceful-termination path.
+    await this.stopApiServer({ graceMs: 500 });
     await this.procs.etcd?.stop();
     liveClusters.delete(this);
     if (!keep && this.opts.ownWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
-    else if (keep) log(`kept cluster work dir ${this.workDir}`);
+    else if (keep) {
+      fs.writeFileSync(path.join(this.workDir, KEEP_FILE), '');
+      log(`kept cluster work dir ${this.workDir}`);
+    }
   }
 
   _killSync() {

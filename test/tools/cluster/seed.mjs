@@ -238,9 +238,15 @@ export async function seedProvabilityFabric(cluster, opts = {}) {
     },
   ]);
   await Promise.all([
-    cluster.kubectl(['rollout', 'status', '-n', 'monitoring', 'deployment/incident-bot', '--timeout=90s']),
-    cluster.kubectl(['rollout', 'status', '-n', 'monitoring', 'deployment/attestor', '--timeout=90s']),
-    cluster.kubectl(['rollout', 'status', '-n', 'default', 'deployment/ledger', '--timeout=90s']),
+    cluster.kubectl(['rollout', 'status', '-n', 'monitoring', 'deployment/incident-bot', '--timeout=90s'], {
+      timeoutMs: 120_000,
+    }),
+    cluster.kubectl(['rollout', 'status', '-n', 'monitoring', 'deployment/attestor', '--timeout=90s'], {
+      timeoutMs: 120_000,
+    }),
+    cluster.kubectl(['rollout', 'status', '-n', 'default', 'deployment/ledger', '--timeout=90s'], {
+      timeoutMs: 120_000,
+    }),
   ]);
   const podOf = async (ns, app) => {
     const r = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3D${app}`);
