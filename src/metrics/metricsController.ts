@@ -34,6 +34,8 @@ export class MetricsController extends Disposable {
   private running = false;
   private bundle: LoadedBundle | undefined;
   liveSource: LiveMetricsSource | undefined;
+  /** The latest live scrapes (exposition text), kept for "Save Cluster Snapshot as Bundle". */
+  readonly recentScrapes: { at: string; text: string }[] = [];
 
   constructor(
     onBundle: vscode.Event<LoadedBundle | undefined>,
@@ -138,7 +140,10 @@ export class MetricsController extends Disposable {
         const src = this.liveSource;
         try {
           const text = await src.scrape(ctrl.signal);
-          this.tracker.ingest(Date.now(), text);
+          const at = Date.now();
+          this.tracker.ingest(at, text);
+          this.recentScrapes.push({ at: new Date(at).toISOString(), text });
+          if (this.recentScrapes.length > 60) this.recentScrapes.shift();
         } catch (e) {
           this.tracker.fail(`Scraping ${src.description} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
