@@ -14,14 +14,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
-import { AuthorizationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, KubeConfig, PortForward } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { HttpTransport } from './httpTransport';
 import { oneLine, toKubeError } from './kubeErrors';
 import { FailedConnection, LiveConnection, permissionText } from './liveConnection';
+import { scrapeBotMetricsVia } from './portForwardScrape';
+import type { PortForwardStreams, PortForwardTunnel } from './portForwardScrape';
 import { KubeError } from './types';
 import type {
   AccessCheck,
+  BotMetricsScrape,
   ClusterConnection,
   ContextInfo,
   KubeAdapter,
@@ -188,6 +191,23 @@ async function accessReview(
   }
 }
 
+/** One client-node port-forward (WebSocket, v4.channel.k8s.io) to pod:port; see portForwardScrape.ts. */
+async function openPortForward(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  port: number,
+  s: PortForwardStreams,
+): Promise<PortForwardTunnel> {
+  const r = await new PortForward(kc, true).portForward(namespace, pod, [port], s.output, s.error, s.input);
+  const ws = typeof r === 'function' ? r() : r;
+  if (!ws) throw new KubeError('unreachable', `port-forward to pod ${namespace}/${pod}:${port}: no connection`);
+  return {
+    close: () => ws.close(),
+    onClose: (fn) => ws.addEventListener('close', () => fn(), { once: true }),
+  };
+}
+
 export function createClientNodeAdapter(opts: ClientNodeAdapterOptions = {}): KubeAdapter {
   return {
     loadKubeconfig(): KubeconfigInfo {
@@ -221,6 +241,27 @@ export function createClientNodeAdapter(opts: ClientNodeAdapterOptions = {}): Ku
     async canI(context: string, check: AccessCheck): Promise<{ allowed: boolean; reason?: string }> {
       const { kc, server } = configFor(opts, context);
       return accessReview(kc, server, check);
+    },
+
+    async scrapeBotMetrics(
+      context: string,
+      settings: LiveSourceSettings,
+      signal?: AbortSignal,
+    ): Promise<BotMetricsScrape> {
+      const { kc, server } = configFor(opts, context);
+      const transport = new HttpTransport({
+        server,
+        applyToRequestOptions: (o: https.RequestOptions) => kc.applyToHTTPSOptions(o),
+      });
+      return scrapeBotMetricsVia(
+        {
+          transport,
+          openPortForward: (ns, pod, port, streams) => openPortForward(kc, ns, pod, port, streams),
+          canI: (check) => accessReview(kc, server, check),
+        },
+        settings,
+        { signal },
+      );
     },
 
     connect(context: string, settings: LiveSourceSettings, callbacks: LiveCallbacks): ClusterConnection {

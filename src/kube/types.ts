@@ -139,4 +139,23 @@ export interface KubeAdapter {
   connect(context: string, settings: LiveSourceSettings, callbacks: LiveCallbacks): ClusterConnection;
   /** SelfSubjectAccessReview. */
   canI(context: string, check: AccessCheck): Promise<{ allowed: boolean; reason?: string }>;
+  /**
+   * The incident-bot's Prometheus text, through a port-forward to a ready pod of the bot Deployment: GET /metrics,
+   * then /api/v1/metrics on 404 (src/kube/portForwardScrape.ts). Rejects with a KubeError; a 403 names the missing
+   * permission (`get`/`create pods/portforward in <namespace>`, `list pods …`, `get deployments.apps …`).
+   */
+  scrapeBotMetrics(context: string, settings: LiveSourceSettings, signal?: AbortSignal): Promise<BotMetricsScrape>;
+}
+
+/** One scrape of the bot's /metrics through a port-forward. */
+export interface BotMetricsScrape {
+  /** The exposition text as the bot served it. */
+  text: string;
+  pod: string;
+  namespace: string;
+  port: number;
+  /** The path that answered. */
+  path: string;
+  /** Every path asked, in order (the last one answered). */
+  tried: string[];
 }
