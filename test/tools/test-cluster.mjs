@@ -5,8 +5,10 @@
 //   1. ensureClusterBinaries() (cached; if they cannot be built on this machine: a loud SKIPPED block, exit 0)
 //   2. esbuild: test/cluster/*.test.ts -> out/test/cluster/*.test.js (packages external, as the other tiers), plus
 //      out/test/cluster-bundle/adapter.cjs: the adapter with client-node bundled in, the way dist/extension.js has it
-//   3. starts and seeds the cluster, makes the restricted user, and serves a small control endpoint on loopback so
-//      the test processes can restart the API server, create Rollbacks, run kubectl, ... (env PF_TEST_*)
+//   3. starts fake-bot-metrics.mjs (the real prom-client with the bot's metrics; kwok's port-forward to a bot pod's
+//      port 3000 reaches it), starts and seeds the cluster, makes the restricted user, and serves a small control
+//      endpoint on loopback so the test processes can restart the API server, create Rollbacks, run kubectl, ...
+//      (env PF_TEST_*; PF_TEST_BOT_METRICS_CONTROL sets the bot's metric values)
 //   4. runs `<node24> --test --test-concurrency=1 out/test/cluster/` (files one after another: they share one cluster,
 //      and one of them restarts its API server)
 //   5. stops the cluster (always: on failure, on Ctrl+C) and exits with the test result.
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { ensureClusterBinaries } from './cluster/binaries.mjs';
+import { bundleAdapter } from './cluster/bundle.mjs';
 import { startCluster } from './cluster/cluster.mjs';
 import {
   createRollback,
@@ -28,6 +31,7 @@ import {
   seedProvabilityFabric,
   setRollbackPhase,
 } from './cluster/seed.mjs';
+import { startFakeBotMetrics } from './cluster/fake-bot-metrics.mjs';
 import { ensureHost, hostPaths } from './host-setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,15 +94,7 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // The shipped form: client-node (ESM) and undici bundled into one CJS file, as esbuild.mjs does for the extension.
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/kube/clientNodeAdapter.ts')],
-  outfile: path.join(bundleDir, 'adapter.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
-  logLevel: 'warning',
-});
+await bundleAdapter(path.join(bundleDir, 'adapter.cjs'));
 say(
   `bundled ${entries.length} test file(s) and the adapter (${(fs.statSync(path.join(bundleDir, 'adapter.cjs')).size / 1e6).toFixed(1)} MB)`,
 );
@@ -109,12 +105,14 @@ let control;
 let child;
 let stopping = null;
 let scratchDir;
+let botMetrics;
 
 async function shutdown(code) {
   if (stopping) return stopping;
   stopping = (async () => {
     if (child && child.exitCode === null) child.kill('SIGTERM');
     control?.close();
+    await botMetrics?.stop().catch(() => undefined);
     if (cluster) {
       const s = Date.now();
       await cluster.stop({ keep }).catch((e) => process.stderr.write(`cluster stop failed: ${e?.message ?? e}\n`));
@@ -140,8 +138,10 @@ try {
     '[Nest] 1  - 08/05/2025, 2:15:00 PM     LOG [NestFactory] Starting Nest application...\n' +
       '[Nest] 1  - 08/05/2025, 2:15:03 PM     LOG [IncidentBot] Incident-bot started on port 3000\n',
   );
+  // The bot's port 3000 for port-forwards (kwok ClusterPortForward): the real prom-client with the bot's metrics.
+  botMetrics = await startFakeBotMetrics();
   let s = Date.now();
-  cluster = await startCluster({ logsFile, keep, binaries });
+  cluster = await startCluster({ logsFile, keep, binaries, metricsTarget: botMetrics.port });
   scratchDir = scratch;
   say(`cluster up in ${secs(Date.now() - s)} at ${cluster.apiserverUrl}`);
   s = Date.now();
@@ -192,6 +192,7 @@ try {
     PF_TEST_BOT_POD: seeded.pods.incidentBot,
     PF_TEST_ADAPTER_BUNDLE: path.join(bundleDir, 'adapter.cjs'),
     PF_TEST_SCRATCH: scratch,
+    PF_TEST_BOT_METRICS_CONTROL: botMetrics.controlUrl,
   };
   delete env.KUBECONFIG;
 
