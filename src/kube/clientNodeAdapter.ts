@@ -14,8 +14,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
-import { AuthorizationV1Api, CoreV1Api, KubeConfig, PortForward } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
+import { createKubeActions } from './actions';
+import type { ActionDeps } from './actions';
+import type { ExecOpener } from './exec';
 import { HttpTransport } from './httpTransport';
 import { oneLine, toKubeError } from './kubeErrors';
 import { FailedConnection, LiveConnection, permissionText } from './liveConnection';
@@ -208,8 +211,43 @@ async function openPortForward(
   };
 }
 
+/** Exec over client-node's WebSocket (exec.ts drives it: argv, stdin, timeout, output cap). */
+function execOpener(kc: KubeConfig): ExecOpener {
+  return async (a) => {
+    const ws = await new Exec(kc).exec(
+      a.namespace,
+      a.pod,
+      a.container,
+      a.command,
+      a.stdout,
+      a.stderr,
+      a.stdin,
+      false,
+      a.onStatus,
+    );
+    return {
+      close: () => ws.close(),
+      onClose: (fn) => ws.addEventListener('close', () => fn(), { once: true }),
+      protocol: ws.protocol,
+    };
+  };
+}
+
+/** What the cluster actions (actions.ts) need for one context. */
+function actionDeps(opts: ClientNodeAdapterOptions, context: string): ActionDeps {
+  const { kc, server } = configFor(opts, context);
+  return {
+    context,
+    server,
+    applyToRequestOptions: (o: https.RequestOptions) => kc.applyToHTTPSOptions(o),
+    canI: (check) => accessReview(kc, server, check),
+    openExec: execOpener(kc),
+  };
+}
+
 export function createClientNodeAdapter(opts: ClientNodeAdapterOptions = {}): KubeAdapter {
   return {
+    ...createKubeActions((context) => actionDeps(opts, context)),
     loadKubeconfig(): KubeconfigInfo {
       const { kc, files } = loadMerged(opts);
       const contexts: ContextInfo[] = kc.getContexts().map((c) => {

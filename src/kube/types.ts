@@ -1,6 +1,7 @@
 // The seam between the extension and Kubernetes. Only clientNodeAdapter.ts implements it (and only it imports
 // @kubernetes/client-node); everything else, including tests of the VS Code side, depends on these types.
 // No vscode import here.
+import type { KubeActions } from './actionTypes';
 
 export type KubeErrorKind =
   | 'no-kubeconfig'
@@ -131,7 +132,8 @@ export interface AccessCheck {
   subresource?: string;
 }
 
-export interface KubeAdapter {
+/** The playbook's cluster actions (read steps, exec, mutations with dry run and undo) are in actionTypes.ts. */
+export interface KubeAdapter extends KubeActions {
   /** Reads the default kubeconfig locations (KUBECONFIG, possibly several paths; else ~/.kube/config). */
   loadKubeconfig(): KubeconfigInfo;
   listNamespaces(context: string): Promise<string[]>;
