@@ -64,6 +64,8 @@ export class TriagePanel extends Disposable {
     const id = isPanelState(state) ? state.incidentId : '';
     panel.webview.options = TriagePanel.options(deps.extensionUri);
     TriagePanel.current = new TriagePanel(panel, deps, id);
+    // After a reload the incidents are usually loaded after the panel comes back: wait for this one.
+    TriagePanel.current.restoring = id || undefined;
     return TriagePanel.current;
   }
 
@@ -88,11 +90,15 @@ export class TriagePanel extends Disposable {
     this.updateTitle();
   }
 
+  /** The incident a revived panel showed before the reload, until it is loaded again or another is picked. */
+  private restoring: string | undefined;
+
   get currentIncidentId(): string {
     return this.incidentId;
   }
 
   setIncident(id: string): void {
+    this.restoring = undefined;
     this.incidentId = id;
     this.updateTitle();
     const inc = this.deps.model.get(id);
@@ -193,6 +199,10 @@ export class TriagePanel extends Disposable {
   private onModelChange(changedIds: string[] | undefined): void {
     if (!this.ready) return;
     this.postChart();
+    if (this.restoring && this.deps.model.get(this.restoring)) {
+      this.setIncident(this.restoring);
+      return;
+    }
     if (!changedIds || changedIds.includes(this.incidentId)) this.setIncident(this.incidentId);
   }
 
@@ -212,8 +222,9 @@ export class TriagePanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        if (m.incidentId && this.deps.model.get(m.incidentId) && !this.deps.model.get(this.incidentId)) {
-          this.incidentId = m.incidentId;
+        if (m.incidentId && !this.deps.model.get(this.incidentId)) {
+          if (this.deps.model.get(m.incidentId)) this.incidentId = m.incidentId;
+          else this.restoring ??= m.incidentId;
         }
         await this.sendAll();
         for (const q of this.queue.splice(0)) {

@@ -24,6 +24,14 @@ async function panelState(page, helpers, cs, what) {
 
 export default async function ({ page, cs, helpers }) {
   await extensionReady(page, helpers, cs);
+  // Earlier files leave a triage panel open; its old incident would be read as "before", so start without one.
+  await helpers.runCommand(page, 'View: Close All Editors', { cs });
+  await helpers.waitFor(
+    async () => !(await helpers.findInFrames(page, 'body[data-chart-key]')),
+    15_000,
+    'the earlier triage panels to close',
+    { cs },
+  );
   await helpers.runCommand(page, 'PF Incident: Open Demo Incident', { cs });
   await helpers.waitFor(
     async () => (await helpers.treeItems(page)).some((r) => r.label === 'Needs attention'),
@@ -46,9 +54,12 @@ export default async function ({ page, cs, helpers }) {
   await page.waitForTimeout(200);
   await input.press('Enter');
   const before = await panelState(page, helpers, cs, 'the triage panel before the reload');
-  // Give the workbench time to persist its editor state (it does so periodically and on unload).
-  await page.waitForTimeout(3000);
-  await page.reload();
+  await page.waitForTimeout(1000);
+  // Reload the way the engineer does, so the workbench saves its editor state on the way out (a bare browser
+  // reload may drop the last write).
+  const reloaded = page.waitForNavigation({ timeout: 60_000 });
+  await helpers.runCommand(page, 'Developer: Reload Window', { cs });
+  await reloaded;
   // The demo bundle is not reopened: the serializer revives the panel, whose incident the model must still
   // know, so open the same bundle again first, as the engineer would after a restart.
   await extensionReady(page, helpers, cs);

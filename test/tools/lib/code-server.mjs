@@ -599,23 +599,44 @@ export async function paletteLabels(
   query,
   { until = (labels) => labels.length > 0, timeoutMs = 30_000, cs } = {},
 ) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(() => input.isVisible(), timeoutMs, 'the command palette to open after F1', { cs });
-  // F1 pre-fills ">" (command mode); fill() sets the whole value in one input event instead of per-key typing.
-  await input.fill(`>${query}`);
+  const deadline = Date.now() + timeoutMs;
   let labels = [];
-  await waitFor(
-    async () => {
-      labels = await page.$$eval('.quick-input-list .monaco-list-row', (rows) =>
-        rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.textContent ?? '').trim()),
+  // A webview that (re)loads while the palette is open takes focus and closes the palette (its input turns
+  // inert, then hidden), so the palette is reopened, a few times, until it lists what we wait for.
+  for (let attempt = 1; ; attempt++) {
+    let closed = false;
+    try {
+      await page.keyboard.press('F1');
+      await waitFor(() => input.isVisible(), 10_000, 'the command palette to open after F1', { cs });
+      // F1 pre-fills ">" (command mode); fill() sets the whole value in one input event, not per-key typing.
+      await input.fill(`>${query}`, { timeout: 5_000 });
+      const filledAt = Date.now();
+      await waitFor(
+        async () => {
+          labels = await page.$$eval('.quick-input-list .monaco-list-row', (rows) =>
+            rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.textContent ?? '').trim()),
+          );
+          if (until(labels)) return true;
+          // Right after a window reload the palette can open before the command registry is ready and then
+          // stays empty for this query: reopening it helps, waiting does not.
+          closed = !(await input.isVisible()) || (labels.length === 0 && Date.now() - filledAt > 5_000);
+          return closed;
+        },
+        Math.max(1_000, deadline - Date.now()),
+        `the command palette to list ${until.what ?? `rows for "${query}"`} (rows: ${JSON.stringify(labels)})`,
+        { cs },
       );
-      return until(labels);
-    },
-    timeoutMs,
-    `the command palette to list ${until.what ?? `rows for "${query}"`} (rows: ${JSON.stringify(labels)})`,
-    { cs },
-  );
+      if (!closed) break;
+      throw new Error(
+        `the command palette closed or stayed empty while waiting for ${until.what ?? `rows for "${query}"`}`,
+      );
+    } catch (e) {
+      if (attempt >= 4 || Date.now() >= deadline) throw e;
+      await page.keyboard.press('Escape').catch(() => undefined);
+      await page.waitForTimeout(500 * attempt);
+    }
+  }
   return labels;
 }
 
