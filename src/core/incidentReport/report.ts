@@ -1,0 +1,152 @@
+import { nodeLabel } from '../flowchart';
+import type { Incident } from '../incidents';
+import type { AuditEntry } from '../playbook/audit';
+import { shortHash } from '../report';
+import type { RollbackInfo } from '../rollbacks';
+import { latestRollback } from '../rollbacks';
+import { VERDICT_TITLES, explain, pathSteps } from '../triage';
+import type { EvidenceItem } from './evidence';
+import { mdCode, mdLink, mdTable, mdText } from './markdown';
+import { renderTimelineBlock, timelineFromIncident } from './timeline';
+
+/**
+ * The post-incident report, from the playbook's template (Date, Capsule Hash, Tenant ID, Risk Score, Heartbeat
+ * Misses, Timeline, Root Cause, Lessons Learned, Action Items) plus the summary, triage path and evidence the
+ * extension knows. Every value from the cluster or the bot's input is escaped: tenant ids and hashes are
+ * attacker-controlled. Sections the engineer writes are left as prompts.
+ */
+export interface IncidentReportInput {
+  incident: Incident;
+  rollbacks: readonly RollbackInfo[];
+  audit: readonly AuditEntry[];
+  evidence: readonly EvidenceItem[];
+  generatedAt: Date;
+}
+
+const TODO = '_To be completed by the incident commander._';
+const CAPSULE = /^sha256:[a-f0-9]{64}$/;
+
+function value(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : mdText(String(v));
+  if (typeof v === 'string') return mdText(JSON.stringify(v));
+  if (v === null || v === undefined) return '—';
+  return mdText(String(v));
+}
+
+function dateOf(inc: Incident, fallback: Date): string {
+  const t = Date.parse(inc.firstSeen ?? '');
+  return (Number.isFinite(t) ? new Date(t) : fallback).toISOString().slice(0, 10);
+}
+
+function actionItems(inc: Incident, rbs: readonly RollbackInfo[]): string[] {
+  const items: string[] = [];
+  const r = inc.latest;
+  const rb = latestRollback(rbs);
+  if (inc.anyDisagreement) {
+    items.push(
+      'Resolve the disagreement between the incident-bot and the playbook for this incident (thresholds or rule).',
+    );
+  }
+  if (rb?.phase === 'Failed') items.push(`Find out why Rollback ${mdText(rb.name)} failed and restore a good release.`);
+  if (r.verdict === 'legitimate' && !rb) {
+    items.push('No Rollback exists for this legitimate incident: roll back or document why not.');
+  }
+  if (r.bot?.rollbackError) {
+    items.push('The bot could not create its Rollback: check its RBAC and the Rollback CRD mismatches.');
+  }
+  if (r.verdict === 'false-positive-thresholds' || r.verdict === 'false-positive-network') {
+    items.push('Review RISK_SCORE_THRESHOLD and the monitoring rules against the false-positive history.');
+  }
+  items.push('Follow up on root cause and lessons learned.');
+  return items.map((i) => `- [ ] ${i}`);
+}
+
+export function buildIncidentReport(input: IncidentReportInput): string {
+  const { incident: inc, rollbacks, audit, evidence, generatedAt } = input;
+  const r = inc.latest;
+  const verdict = inc.override?.verdict ?? r.verdict;
+  const rb = latestRollback(rollbacks);
+  const hash = inc.capsuleHash ?? '';
+  const capsule = inc.capsuleHash ? (CAPSULE.test(hash) ? mdCode(hash) : mdText(hash)) : '—';
+  const title = inc.capsuleHash ? mdText(shortHash(inc.capsuleHash)) : 'unknown capsule';
+  const botDecision = r.botDecision
+    ? `${r.botDecision}${r.botDecisionSource === 'log' ? ' (from its log)' : ' (by its rule)'}`
+    : 'no decision';
+  const rollbackCell = rb
+    ? `${mdText(rb.name)} — ${rb.phase ?? 'no phase yet'}${rollbacks.length > 1 ? ` (${rollbacks.length} Rollbacks)` : ''}`
+    : 'none';
+
+  const details = mdTable(
+    ['Field', 'Value'],
+    [
+      ['Date', dateOf(inc, generatedAt)],
+      ['Capsule hash', capsule],
+      ['Tenant ID', inc.tenantId === null ? '—' : mdText(inc.tenantId)],
+      ['Risk score', value(r.riskScore)],
+      ['Heartbeat misses', value(r.heartbeatMisses)],
+      ['GuardTrips', `${inc.count} (first ${mdText(inc.firstSeen ?? '?')}, last ${mdText(inc.lastSeen ?? '?')})`],
+      ['Bot decision', mdText(botDecision)],
+      ['Rollback', rollbackCell],
+    ],
+  );
+
+  const steps = pathSteps(r).map(
+    (s, i) => `${i + 1}. **${s.node}** ${mdText(nodeLabel(s.node))}${s.rule ? ` — ${mdText(s.rule)}` : ''}`,
+  );
+  const agreement = r.disagreement
+    ? 'The incident-bot **disagrees** with the playbook.'
+    : 'The incident-bot agrees with the playbook.';
+  const override = inc.override
+    ? [
+        `Verdict overridden to **${VERDICT_TITLES[inc.override.verdict]}**${inc.override.by ? ` by ${mdText(inc.override.by)}` : ''}${inc.override.reason ? `: ${mdText(inc.override.reason)}` : ''}.`,
+        '',
+      ]
+    : [];
+  const warnings = r.warnings.length ? ['', 'Warnings:', '', ...r.warnings.map((w) => `- ${mdText(w)}`)] : [];
+
+  const evidenceRows = evidence.map((e) => [
+    mdLink(e.description ?? e.path, e.path),
+    /^[0-9a-f]{64}$/.test(e.sha256) ? mdCode(e.sha256) : '(no valid SHA-256)',
+  ]);
+
+  return [
+    `# Incident report: ${title}`,
+    '',
+    `<!-- Generated by PF Incident Response at ${generatedAt.toISOString()}. Edit freely; only the timeline block below is updated by the extension. -->`,
+    '',
+    '## Summary',
+    '',
+    `**${VERDICT_TITLES[verdict]}.** ${mdText(explain(r))}`,
+    '',
+    details,
+    '',
+    '## Timeline',
+    '',
+    renderTimelineBlock(timelineFromIncident(inc, rollbacks, audit)),
+    '',
+    '## Triage path and verdict',
+    '',
+    `Playbook verdict: **${VERDICT_TITLES[r.verdict]}**. ${agreement}`,
+    '',
+    ...override,
+    ...steps,
+    ...warnings,
+    '',
+    '## Evidence',
+    '',
+    evidenceRows.length ? mdTable(['File', 'SHA-256'], evidenceRows) : '_No evidence saved yet._',
+    '',
+    '## Root cause',
+    '',
+    TODO,
+    '',
+    '## Lessons learned',
+    '',
+    TODO,
+    '',
+    '## Action items',
+    '',
+    ...actionItems(inc, rollbacks),
+    '',
+  ].join('\n');
+}
