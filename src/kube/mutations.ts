@@ -78,7 +78,7 @@ async function send(
 
 async function conflict(ctx: Ctx, message: string): Promise<MutationResult> {
   const r = await ctx.api.raw('GET', ctx.path, { what: `get ${ctx.what}` });
-  const current = r.status === 200 ? stripObject(r.json) : null;
+  const current = r.status === 200 ? withReplicas(stripObject(r.json)) : null;
   if (r.status !== 200 && !isObjectNotFound(r)) throw errorFor(r, `get ${ctx.what}`);
   const res: MutationResult = { outcome: 'conflict', request: ctx.req, target: ctx.target, current, message };
   const rv = rvOf(current);
@@ -194,6 +194,12 @@ interface DeploymentObj extends KubeObject {
   spec?: { replicas?: number; template?: { spec?: { containers?: { name?: string; env?: EnvVar[] }[] } } };
 }
 
+/** autoscaling/v1 Scale omits spec.replicas when it is 0 (omitempty); put it back for the diff. */
+function withReplicas(o: KubeObject | null): KubeObject | null {
+  if (o && o.kind === 'Scale') o.spec = { replicas: 0, ...((o.spec as object | undefined) ?? {}) };
+  return o;
+}
+
 async function scaleDeployment(
   api: ApiClient,
   req: Extract<MutationRequest, { op: 'scale-deployment' }>,
@@ -235,7 +241,7 @@ async function scaleDeployment(
     perm('patch'),
   );
   if (!sent) return conflict(ctx, CHANGED(ctx));
-  return done(ctx, before, sent.obj, { ...req, replicas: previous }, sent.r);
+  return done(ctx, withReplicas(before), withReplicas(sent.obj), { ...req, replicas: previous }, sent.r);
 }
 
 async function setDeploymentEnv(
@@ -571,8 +577,25 @@ async function deleteConfigMap(
   );
 }
 
+/**
+ * Runs one request. Without expectResourceVersion the precondition is the object as just read, and a 409 means a
+ * controller wrote in between (a Deployment's status after a rollout): read again and retry, up to 3 times. With
+ * expectResourceVersion the conflict goes back to the caller (what it previewed is no longer what is stored).
+ */
 export async function mutate(api: ApiClient, req: MutationRequest, opts: MutationOptions): Promise<MutationResult> {
   if (!req || typeof req !== 'object') throw new KubeError('invalid', 'no mutation request');
+  let res = await mutateOnce(api, req, opts);
+  for (
+    let i = 0;
+    i < 3 && res.outcome === 'conflict' && !opts.expectResourceVersion && req.op !== 'create-rollback';
+    i++
+  ) {
+    res = await mutateOnce(api, req, opts);
+  }
+  return res;
+}
+
+async function mutateOnce(api: ApiClient, req: MutationRequest, opts: MutationOptions): Promise<MutationResult> {
   switch (req.op) {
     case 'scale-deployment':
       return scaleDeployment(api, req, opts);

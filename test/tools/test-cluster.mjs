@@ -32,6 +32,7 @@ import {
   setRollbackPhase,
 } from './cluster/seed.mjs';
 import { startFakeBotMetrics } from './cluster/fake-bot-metrics.mjs';
+import { postgresAvailable, startPostgres } from './cluster/postgres.mjs';
 import { ensureHost, hostPaths } from './host-setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -106,6 +107,7 @@ let child;
 let stopping = null;
 let scratchDir;
 let botMetrics;
+let ledgerDb;
 
 async function shutdown(code) {
   if (stopping) return stopping;
@@ -113,6 +115,7 @@ async function shutdown(code) {
     if (child && child.exitCode === null) child.kill('SIGTERM');
     control?.close();
     await botMetrics?.stop().catch(() => undefined);
+    await ledgerDb?.stop({ keep }).catch(() => undefined);
     if (cluster) {
       const s = Date.now();
       await cluster.stop({ keep }).catch((e) => process.stderr.write(`cluster stop failed: ${e?.message ?? e}\n`));
@@ -145,7 +148,19 @@ try {
   scratchDir = scratch;
   say(`cluster up in ${secs(Date.now() - s)} at ${cluster.apiserverUrl}`);
   s = Date.now();
-  const seeded = await seedProvabilityFabric(cluster, { logsFile });
+  // The ledger's PostgreSQL: psql exec'd in the ledger pod runs on this machine (kwok ClusterExec, seed.mjs) with
+  // PGHOST/PGPORT/PGUSER/PGDATABASE pointing here. Without PostgreSQL the ledger tests skip (loudly).
+  const pgAvail = postgresAvailable();
+  let pgSkip = pgAvail.ok ? '' : pgAvail.reason;
+  if (pgAvail.ok) {
+    try {
+      ledgerDb = await startPostgres();
+    } catch (e) {
+      pgSkip = `PostgreSQL did not start: ${e?.message ?? e}`;
+    }
+  }
+  say(pgSkip ? `!! ledger tests will be SKIPPED: ${pgSkip}` : `ledger PostgreSQL on 127.0.0.1:${ledgerDb.port}`);
+  const seeded = await seedProvabilityFabric(cluster, { logsFile, execEnv: ledgerDb?.env });
   const restricted = await cluster.makeUserKubeconfig('pf-restricted');
   say(`seeded in ${secs(Date.now() - s)}: bot pod ${seeded.pods.incidentBot}`);
 
@@ -163,6 +178,7 @@ try {
     patchRollback: (name, patch) => patchRollback(cluster, name, patch),
     deleteRollback: (name) => deleteRollback(cluster, name),
     syncLogs: () => seeded.logs?.sync(),
+    ledgerSql: (text) => (ledgerDb ? ledgerDb.sql(text) : Promise.reject(new Error(pgSkip))),
   };
   control = http.createServer((req, res) => {
     let body = '';
@@ -192,6 +208,7 @@ try {
     PF_TEST_BOT_POD: seeded.pods.incidentBot,
     PF_TEST_ADAPTER_BUNDLE: path.join(bundleDir, 'adapter.cjs'),
     PF_TEST_SCRATCH: scratch,
+    PF_TEST_PG_SKIP: pgSkip,
     PF_TEST_BOT_METRICS_CONTROL: botMetrics.controlUrl,
   };
   delete env.KUBECONFIG;
@@ -228,8 +245,52 @@ try {
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
   });
   say(`tests finished in ${secs(Date.now() - s)} (exit ${code})`);
+  // --- 5. the live tree in the real VS Code (code-server + Chromium) against the same cluster ------------------------
+  let uiCode = 0;
+  if (!only) {
+    s = Date.now();
+    const uiWorkspace = fs.mkdtempSync(path.join(scratch, 'ui-workspace-'));
+    say('running test/cluster-ui/*.ui.mjs in code-server (KUBECONFIG: the admin and the restricted user)');
+    let uiOut = '';
+    uiCode = await new Promise((resolve) => {
+      child = spawn(
+        process.execPath,
+        [
+          'test/tools/test-ui.mjs',
+          '--tests',
+          'test/cluster-ui',
+          '--workspace',
+          uiWorkspace,
+          '--out',
+          '.test-output/cluster-ui',
+          '--test-timeout',
+          '4m',
+        ],
+        {
+          cwd: root,
+          env: { ...env, PF_UI_KUBECONFIG: [cluster.kubeconfig, restricted].join(path.delimiter) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      child.stdout.on('data', (d) => {
+        process.stdout.write(d);
+        uiOut += d;
+      });
+      child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+    });
+    const m = [...uiOut.matchAll(/^(\d+) passed, (\d+) failed/gm)].at(-1);
+    say(`UI tests finished in ${secs(Date.now() - s)} (exit ${uiCode})`);
+    // In node:test's summary form, so test-all.mjs adds them to this tier's counts.
+    summary.push(`# pass ${m ? m[1] : 0} (code-server UI)`, `# fail ${m ? m[2] : uiCode ? 1 : 0} (code-server UI)`);
+    process.stdout.write(`# pass ${m ? m[1] : 0}\n# fail ${m ? m[2] : uiCode ? 1 : 0}\n`);
+  }
   if (summary.length) process.stdout.write(`\n[test-cluster] summary:\n${summary.map((l) => `  ${l}`).join('\n')}\n`);
-  await shutdown(code);
+  if (pgSkip) {
+    process.stdout.write(
+      `\n${'!'.repeat(100)}\n!! SKIPPED: the ledger (psql) tests did not run: ${pgSkip}\n${'!'.repeat(100)}\n`,
+    );
+  }
+  await shutdown(code || uiCode);
 } catch (e) {
   process.stderr.write(`[test-cluster] setup failed: ${e?.stack ?? e}\n`);
   await shutdown(1);

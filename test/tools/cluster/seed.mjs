@@ -4,7 +4,8 @@
 // real behaviour:
 //   - ClusterLogs: `kubectl logs [-f] [--timestamps]` of container incident-bot returns the lines of a local file
 //   - ClusterPortForward: port-forward to an incident-bot pod's port 3000 reaches a local address (e.g. /metrics)
-//   - ClusterExec: exec in the ledger container runs the command on this machine in a chosen directory (e.g. psql)
+//   - ClusterExec: exec in the ledger container runs the command on this machine in a chosen directory (e.g. psql),
+//     with `execEnv` (PGHOST, ... of test/tools/cluster/postgres.mjs); exec in the attestor container likewise (curl)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -210,6 +211,16 @@ export async function seedProvabilityFabric(cluster, opts = {}) {
         execs: [
           { containers: ['ledger'], local: { workDir: psqlWorkDir, ...(execEnv.length ? { envs: execEnv } : {}) } },
         ],
+      },
+    },
+    {
+      // The playbook's "exec in the attestor pod to reach a capsule endpoint": curl/ping run on this machine.
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterExec',
+      metadata: { name: 'attestor-exec' },
+      spec: {
+        selector: { matchNamespaces: ['monitoring'] },
+        execs: [{ containers: ['attestor'], local: { workDir: psqlWorkDir } }],
       },
     },
   ]);
