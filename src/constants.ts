@@ -14,6 +14,9 @@ export const Commands = {
   openBundle: 'pfIncident.bundle.open',
   openDemo: 'pfIncident.demo.open',
   exportRules: 'pfIncident.metrics.exportRules',
+  connect: 'pfIncident.cluster.connect',
+  disconnect: 'pfIncident.cluster.disconnect',
+  saveSnapshot: 'pfIncident.bundle.saveSnapshot',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -25,6 +28,8 @@ export const Views = {
 
 export const ContextKeys = {
   hasIncidents: 'pfIncident.hasIncidents',
+  connected: 'pfIncident.connected',
+  kubeconfigMissing: 'pfIncident.kubeconfigMissing',
 } as const;
 
 export const CONFIG_SECTION = 'pfIncident';

@@ -6,8 +6,12 @@ import { IncidentLogOpener } from './commands/openIncidentLog';
 import { registerIncidentCommands } from './commands/incidentCommands';
 import { registerTriageCommands } from './commands/triageCommands';
 import { affectsTriage, readTriageConfig, startupLog } from './config';
-import { Commands, ContextKeys, Views } from './constants';
+import { CONFIG_SECTION, Commands, ContextKeys, Views } from './constants';
 import { MetricsController } from './metrics/metricsController';
+import type { KubeAdapter } from './kube/types';
+import { ClusterController } from './live/clusterController';
+import { kubeconfigPresent } from './live/kubeconfigPresence';
+import { registerSaveSnapshot } from './live/saveSnapshot';
 import { IncidentModel } from './model/incidentModel';
 import type { PanelDeps } from './panel/triagePanel';
 import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
@@ -24,6 +28,7 @@ export interface PfIncidentApi {
   bundles: BundleOpener;
   panelDeps: PanelDeps;
   metrics: MetricsController;
+  cluster: ClusterController;
 }
 
 export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
@@ -78,11 +83,25 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
     log,
     metrics,
   };
+  // The Kubernetes client is a separate bundle (dist/kube.js), loaded on the first connection.
+  const loadAdapter = async (): Promise<KubeAdapter> => {
+    const file = path.join(context.extensionPath, 'dist', 'kube.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path esbuild must not bundle
+    const mod = require(file) as { createClientNodeAdapter(): KubeAdapter };
+    return mod.createClientNodeAdapter();
+  };
+  const cluster = new ClusterController(loadAdapter, model, context.workspaceState, log);
+  void vscode.commands.executeCommand('setContext', ContextKeys.kubeconfigMissing, !kubeconfigPresent());
   const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PF Incident Response';
   context.subscriptions.push(
     status,
     metrics,
+    cluster,
+    registerSaveSnapshot(
+      () => cluster.current,
+      () => metrics.recentScrapes,
+    ),
     registerExportRules(),
     ...opener.register(),
     ...bundles.register(),
@@ -94,7 +113,11 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   );
   updateViewState(model, treeView, status);
   void openStartupLog(opener, bundles);
-  return { model, tree, treeView, opener, bundles, panelDeps, metrics };
+  const last = cluster.lastSelection;
+  if (last && vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>('cluster.autoConnect')) {
+    void cluster.connect(last);
+  }
+  return { model, tree, treeView, opener, bundles, panelDeps, metrics, cluster };
 }
 
 function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {

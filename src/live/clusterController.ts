@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
-import { CONFIG_SECTION } from '../constants';
+import { CONFIG_SECTION, Commands, ContextKeys, Views } from '../constants';
 import type { ConnectionState, KubeAdapter, LiveSourceSettings } from '../kube/types';
 import { DEFAULT_LIVE_SETTINGS, KubeError } from '../kube/types';
 import type { IncidentModel } from '../model/incidentModel';
 import { Disposable } from '../util/disposable';
 import { LiveSession } from './liveSession';
 
-export const ClusterCommands = {
-  connect: 'pfIncident.cluster.connect',
-  disconnect: 'pfIncident.cluster.disconnect',
-} as const;
+export const ClusterCommands = { connect: Commands.connect, disconnect: Commands.disconnect } as const;
 
 const SELECTION_KEY = 'pfIncident.cluster.selection';
 
@@ -85,7 +82,13 @@ export class ClusterController extends Disposable {
       ),
     );
     this.register(vscode.commands.registerCommand(ClusterCommands.disconnect, () => this.disconnect()));
-    void vscode.commands.executeCommand('setContext', 'pfIncident.connected', false);
+    void vscode.commands.executeCommand('setContext', ContextKeys.connected, false);
+  }
+
+  /** The context and namespace last connected to from this workspace, if any. */
+  get lastSelection(): ClusterSelection | undefined {
+    const v = this.memento.get<unknown>(SELECTION_KEY);
+    return isSelection(v) ? v : undefined;
   }
 
   get current(): LiveSession | undefined {
@@ -125,7 +128,8 @@ export class ClusterController extends Disposable {
     );
     this.session = session;
     this.showState(session.state);
-    void vscode.commands.executeCommand('setContext', 'pfIncident.connected', true);
+    void vscode.commands.executeCommand('setContext', ContextKeys.connected, true);
+    void vscode.commands.executeCommand(`${Views.incidents}.focus`).then(undefined, () => undefined);
     this.changed.fire(session);
     return session;
   }
@@ -135,7 +139,7 @@ export class ClusterController extends Disposable {
     try {
       info = adapter.loadKubeconfig();
     } catch (e) {
-      void vscode.commands.executeCommand('setContext', 'pfIncident.kubeconfigMissing', true);
+      void vscode.commands.executeCommand('setContext', ContextKeys.kubeconfigMissing, true);
       const msg =
         e instanceof KubeError && e.kind === 'no-kubeconfig'
           ? 'No kubeconfig found (KUBECONFIG or ~/.kube/config).'
@@ -210,7 +214,7 @@ export class ClusterController extends Disposable {
     this.session.dispose();
     this.session = undefined;
     this.item.hide();
-    void vscode.commands.executeCommand('setContext', 'pfIncident.connected', false);
+    void vscode.commands.executeCommand('setContext', ContextKeys.connected, false);
     this.changed.fire(undefined);
   }
 

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeBundle } from '../bundle/writeBundle';
+import { Commands } from '../constants';
 import type { LiveSession } from './liveSession';
 
-export const SAVE_SNAPSHOT_COMMAND = 'pfIncident.bundle.saveSnapshot';
+export const SAVE_SNAPSHOT_COMMAND = Commands.saveSnapshot;
 
 /** A Deployment object carrying what the bundle reader needs (selector, replicas and the bot container's env). */
 function deploymentObject(s: LiveSession): unknown {

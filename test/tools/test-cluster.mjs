@@ -13,7 +13,8 @@
 //      and one of them restarts its API server)
 //   5. stops the cluster (always: on failure, on Ctrl+C) and exits with the test result.
 //
-// Flags: --keep (keep the cluster work dir and component logs), --only <substring> (test files whose name contains it).
+// Flags: --keep (keep the cluster work dir and component logs), --only <substring> (test files whose name contains it;
+// skips the UI tests), --ui-only (only the code-server tests of test/cluster-ui).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -41,6 +42,8 @@ const argv = process.argv.slice(2);
 const keep = argv.includes('--keep') || !!process.env.PF_CLUSTER_KEEP;
 const onlyIdx = argv.indexOf('--only');
 const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
+// --ui-only: only the code-server tests of test/cluster-ui (the node:test files are skipped).
+const uiOnly = argv.includes('--ui-only');
 const t0 = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const say = (m) => process.stdout.write(`[test-cluster] +${secs(Date.now() - t0)} ${m}\n`);
@@ -219,31 +222,33 @@ try {
     `running ${path.relative(root, outDir)}/*.test.js with Node ${node24.match(/node(\d+)-/)?.[1] ?? ''} (${node24})`,
   );
   const summary = [];
-  const code = await new Promise((resolve) => {
-    child = spawn(
-      node24,
-      // Node 22+ reads the positional arguments of --test as globs: a bare directory (which Node 20 expanded)
-      // is taken as one file there.
-      [
-        '--test',
-        '--test-concurrency=1',
-        '--test-reporter=spec',
-        '--test-timeout=240000',
-        `${path.relative(root, outDir)}/*.test.js`,
-      ],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      process.stdout.write(d);
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop();
-      for (const l of lines)
-        if (/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(l)) summary.push(l);
-    });
-    child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
-  });
+  const code = uiOnly
+    ? 0
+    : await new Promise((resolve) => {
+        child = spawn(
+          node24,
+          // Node 22+ reads the positional arguments of --test as globs: a bare directory (which Node 20 expanded)
+          // is taken as one file there.
+          [
+            '--test',
+            '--test-concurrency=1',
+            '--test-reporter=spec',
+            '--test-timeout=240000',
+            `${path.relative(root, outDir)}/*.test.js`,
+          ],
+          { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        let buf = '';
+        child.stdout.on('data', (d) => {
+          process.stdout.write(d);
+          buf += d;
+          const lines = buf.split('\n');
+          buf = lines.pop();
+          for (const l of lines)
+            if (/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(l)) summary.push(l);
+        });
+        child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+      });
   say(`tests finished in ${secs(Date.now() - s)} (exit ${code})`);
   // --- 5. the live tree in the real VS Code (code-server + Chromium) against the same cluster ------------------------
   let uiCode = 0;

@@ -9,6 +9,8 @@
 //   --tests         a folder of *.ui.mjs files or one file (default test/ui)
 //   --workspace     folder copied to a temp dir and opened (default test/fixtures/workspace, else empty)
 //   --test-timeout  limit per file (default 2 minutes; bare numbers are seconds)
+//   --out           screenshots and logs (default .test-output/ui)
+// Env PF_UI_KUBECONFIG: the KUBECONFIG code-server (and so the extension) sees.
 // Prints `ok - <file>` / `not ok - <file>: <error>`, then `N passed, M failed`. Screenshots (one per file)
 // and, on failure, the code-server and VS Code logs go to .test-output/ui/.
 // Exit code: 0 all passed, 1 a test failed, 2 the harness could not run the tests.
@@ -21,7 +23,6 @@ import { packageVsix } from './package-vsix.mjs';
 
 const { launchBrowser, parseDuration, repoRoot, screenshot, startCodeServer, tempWorkspace, waitForWorkbench } =
   helpers;
-const outDir = path.join(repoRoot, '.test-output', 'ui');
 
 function findTests(target) {
   if (!fs.existsSync(target)) return [];
@@ -48,8 +49,10 @@ async function main() {
       tests: { type: 'string' },
       workspace: { type: 'string' },
       'test-timeout': { type: 'string', default: '2m' },
+      out: { type: 'string' },
     },
   });
+  const outDir = path.resolve(opts.out ?? path.join(repoRoot, '.test-output', 'ui'));
   const perTestMs = parseDuration(opts['test-timeout']);
   const files = findTests(path.resolve(opts.tests ?? path.join(repoRoot, 'test', 'ui')));
   const fixture = path.resolve(opts.workspace ?? path.join(repoRoot, 'test', 'fixtures', 'workspace'));
@@ -74,7 +77,9 @@ async function main() {
     console.log(`# installing ${path.relative(process.cwd(), vsix)}`);
     workspace = tempWorkspace(fs.existsSync(fixture) ? fixture : null, 'pf-ui-ws-');
     const t0 = Date.now();
-    cs = await startCodeServer({ workspace, installVsix: vsix });
+    // The cluster tier runs these tests against its own API server: its kubeconfig (several files may be listed).
+    const env = process.env.PF_UI_KUBECONFIG ? { KUBECONFIG: process.env.PF_UI_KUBECONFIG } : {};
+    cs = await startCodeServer({ workspace, installVsix: vsix, env });
     browser = await launchBrowser({ outDir });
     const { page } = browser;
     await page.goto(cs.url());
