@@ -63,7 +63,13 @@ const webview = { ...common, platform: 'browser', format: 'iife', target: 'es202
 configs.push(
   { ...webview, entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js' },
   // mermaid as one IIFE (no chunk loading), loaded by the panel only when it has no cached SVG to show.
-  { ...webview, entryPoints: ['webview/mermaidEntry.ts'], outfile: 'dist/webview/mermaid.js', minify: true, sourcemap: false },
+  {
+    ...webview,
+    entryPoints: ['webview/mermaidEntry.ts'],
+    outfile: 'dist/webview/mermaid.js',
+    minify: true,
+    sourcemap: false,
+  },
   { ...common, entryPoints: ['webview/main.css'], outfile: 'dist/webview/main.css', sourcemap: false },
 );
 
