@@ -37,8 +37,9 @@ test('the validator uses the CRD fixture patterns and enum', () => {
   const crd = readFileSync(`${REPO_ROOT}test/fixtures/cluster/rollback-crd.yaml`, 'utf8');
   assert.ok(crd.includes("pattern: '^[a-f0-9]{64}$'"));
   assert.ok(crd.includes("pattern: '^sha256:[a-f0-9]{64}$'"));
-  for (const reason of ['high_risk', 'heartbeat_miss', 'manual', 'smoke_test_fail'])
+  for (const reason of ['high_risk', 'heartbeat_miss', 'manual', 'smoke_test_fail']) {
     assert.ok(crd.includes(`- ${reason}`));
+  }
   assert.ok(crd.includes('scope: Cluster'));
 });
 

@@ -45,9 +45,15 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** One line: newlines inside values are JSON-escaped, so an entry can never split into two. */
+/**
+ * One line: JSON escapes CR and LF, and NEL, U+2028 and U+2029 (which JSON leaves raw but some readers treat as
+ * line breaks) are escaped here, so an entry can never split into two.
+ */
 export function auditLine(e: AuditEntry): string {
-  return JSON.stringify(e);
+  return JSON.stringify(e).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function isInvocation(v: unknown): v is KubectlInvocation {

@@ -89,7 +89,7 @@ export function suggestRiskThreshold(
   const result = (value: number | null, conflict: boolean): ThresholdSuggestion => {
     const t = value ?? current;
     return {
-      value: value === null ? null : fmt(value),
+      value: value === null ? null : String(value),
       conflict,
       remainingFalsePositives: fps.filter((s) => s.riskScore >= t).map((s) => s.id),
       missedLegitimate: legit.filter((s) => s.riskScore < t).map((s) => s.id),
