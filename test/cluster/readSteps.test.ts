@@ -130,7 +130,10 @@ describe('cluster actions: read steps', () => {
     const marker = `read-steps-${randomHex(4)}`;
     appendLog([`${marker} one`, `${marker} two`]);
     await rpc('syncLogs');
-    const pod = process.env.PF_TEST_BOT_POD as string;
+    // The seeded pod may have been replaced by earlier test files: take the current Running one.
+    const pods = await adapter.listPodsAllNamespaces(ADMIN, { labelSelector: 'app=incident-bot' });
+    const pod = pods.find((p) => p.namespace === 'monitoring' && p.phase === 'Running' && !p.deleting)?.name ?? '';
+    assert.ok(pod, JSON.stringify(pods));
     let logs = { text: '', truncated: false };
     for (let i = 0; i < 50 && !logs.text.includes(`${marker} two`); i++) {
       logs = await adapter.podLogs(ADMIN, { namespace: 'monitoring', pod, container: 'incident-bot', tailLines: 2 });
@@ -265,20 +268,23 @@ describe('cluster actions: read steps', () => {
 
   test('forbidden: the restricted user gets the missing permission', async () => {
     const restricted = adapterFor(env.restrictedKubeconfig);
-    const cases: [Promise<unknown>, string][] = [
-      [restricted.listPodsAllNamespaces(RESTRICTED), 'list pods'],
-      [restricted.helmHistory(RESTRICTED, 'provability-fabric', 'flux-system'), 'list secrets in flux-system'],
-      [restricted.listEvents(RESTRICTED, 'monitoring'), 'list events in monitoring'],
-      [restricted.podLogs(RESTRICTED, { namespace: 'monitoring', pod: 'x' }), 'get pods/log in monitoring'],
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => restricted.listPodsAllNamespaces(RESTRICTED), 'list pods'],
+      [() => restricted.helmHistory(RESTRICTED, 'provability-fabric', 'flux-system'), 'list secrets in flux-system'],
+      [() => restricted.listEvents(RESTRICTED, 'monitoring'), 'list events in monitoring'],
+      [() => restricted.podLogs(RESTRICTED, { namespace: 'monitoring', pod: 'x' }), 'get pods/log in monitoring'],
       [
-        restricted.listNetworkPolicies(RESTRICTED, 'monitoring'),
+        () => restricted.listNetworkPolicies(RESTRICTED, 'monitoring'),
         'list networkpolicies.networking.k8s.io in monitoring',
       ],
-      [restricted.listEndpointSlices(RESTRICTED, 'monitoring'), 'list endpointslices.discovery.k8s.io in monitoring'],
-      [restricted.listRollbacks(RESTRICTED), 'list rollbacks.ops.prov-fabric.io'],
+      [
+        () => restricted.listEndpointSlices(RESTRICTED, 'monitoring'),
+        'list endpointslices.discovery.k8s.io in monitoring',
+      ],
+      [() => restricted.listRollbacks(RESTRICTED), 'list rollbacks.ops.prov-fabric.io'],
     ];
-    for (const [p, missing] of cases) {
-      const e = await kubeError(p);
+    for (const [call, missing] of cases) {
+      const e = await kubeError(call());
       assert.equal(e.kind, 'forbidden', e.message);
       assert.equal(e.missing, missing);
     }
