@@ -11,14 +11,20 @@ const INVISIBLE =
 const MD_PUNCT = /[\\`*_[\]|~$]/g;
 
 export function mdText(value: string): string {
-  return redactSecrets(value)
-    .replace(LINE_BREAKS, ' ⏎ ')
-    .replace(/\t/g, ' ')
-    .replace(INVISIBLE, (c) => `‹U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}›`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(MD_PUNCT, (c) => `\\${c}`);
+  return (
+    redactSecrets(value)
+      .replace(LINE_BREAKS, ' ⏎ ')
+      .replace(/\t/g, ' ')
+      .replace(INVISIBLE, (c) => `‹U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}›`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(MD_PUNCT, (c) => `\\${c}`)
+      // Linkify (VS Code's preview, GitHub) would turn an attacker's URL or address into a link; an entity splits it.
+      .replace(/:\/\//g, '&#58;//')
+      .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}&#46;`)
+      .replace(/@/g, '&#64;')
+  );
 }
 
 /** A code span for identifiers we validated (hashes, names); anything else falls back to escaped text. */

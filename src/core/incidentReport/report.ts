@@ -116,7 +116,9 @@ export function buildIncidentReport(input: IncidentReportInput): string {
     '',
     '## Summary',
     '',
-    `**${VERDICT_TITLES[verdict]}.** ${mdText(explain(r))}`,
+    inc.override
+      ? `**Engineer's verdict: ${VERDICT_TITLES[verdict]}.** Playbook: ${mdText(explain(r))}`
+      : mdText(explain(r)),
     '',
     details,
     '',
