@@ -261,9 +261,19 @@ try {
   s = Date.now();
   await createRollbacks(ROLLBACKS - BASE_ROLLBACKS, 'scaled');
   await cluster.kubectl(['scale', '-n', 'monitoring', 'deployment/incident-bot', `--replicas=${PODS}`]);
-  await cluster.kubectl(['rollout', 'status', '-n', 'monitoring', 'deployment/incident-bot', '--timeout=120s'], {
-    timeoutMs: 150_000,
-  });
+  const rollout = await cluster.kubectl(
+    ['rollout', 'status', '-n', 'monitoring', 'deployment/incident-bot', '--timeout=120s'],
+    { timeoutMs: 150_000, allowFail: true },
+  );
+  if (rollout.code !== 0) {
+    const pods = await cluster.kubectl(['get', 'pods', '-n', 'monitoring', '-o', 'wide'], { allowFail: true });
+    const dep = await cluster.kubectl(['get', 'deployment', '-n', 'monitoring', 'incident-bot', '-o', 'yaml'], {
+      allowFail: true,
+    });
+    throw new Error(
+      `scaling the bot to ${PODS} pods: ${rollout.stderr.trim()}\n${pods.stdout}\n${dep.stdout.slice(-1500)}`,
+    );
+  }
   say(`${ROLLBACKS} Rollbacks and ${PODS} bot pods in ${((Date.now() - s) / 1000).toFixed(1)}s`);
   const scaled = await connect(PODS, ROLLBACKS);
   say(`scaled connection ready in ${scaled.readyMs.toFixed(0)} ms (${scaled.startup.requests} requests)`);

@@ -595,6 +595,11 @@ class Cluster {
         `--tls-cert-file=${kwokServing.cert}`,
         `--tls-private-key-file=${kwokServing.key}`,
         '--cidr=10.244.0.1/24',
+        // The default heartbeat stage (node-heartbeat-with-lease) patches node status only every ~10 min and leaves
+        // liveness to the node Lease. Without a lease duration kwok keeps no Lease, so the node lifecycle controller
+        // marked the node NotReady (and every pod on it Ready=False) about a minute after start, over and over
+        // (seen: deployments losing availability, scale-ups never rolling out). kwokctl's default is 40 s.
+        '--node-lease-duration-seconds=40',
         `--enable-crds=${KWOK_CRD_KINDS.join(',')}`,
       ],
       // HOME is where kwok looks for ~/.kwok/kwok.yaml by default; point it at the work dir so a developer's own kwok
