@@ -401,6 +401,8 @@ try {
       w2,
     ),
     `   relists in the windows: ${rq.baseline.relists} / ${rq.scaled.relists}; log reconnects: ${rq.baseline.logReconnects} / ${rq.scaled.logReconnects}`,
+    '   (the server ends each watch after 5-7 min and the adapter re-watches: about 5 requests per 6 min over hours,',
+    '   which a window shorter than that may not contain; no request depends on the number of Rollbacks or pods)',
     '',
   );
   process.stdout.write(out.join('\n') + '\n');
