@@ -11,6 +11,7 @@ import { MetricsController } from './metrics/metricsController';
 import type { KubeAdapter } from './kube/types';
 import { ClusterController } from './live/clusterController';
 import { kubeconfigPresent } from './live/kubeconfigPresence';
+import type { LiveSession } from './live/liveSession';
 import { registerSaveSnapshot } from './live/saveSnapshot';
 import { IncidentModel } from './model/incidentModel';
 import type { PanelDeps } from './panel/triagePanel';
@@ -92,12 +93,25 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   };
   const cluster = new ClusterController(loadAdapter, model, context.workspaceState, log);
   void vscode.commands.executeCommand('setContext', ContextKeys.kubeconfigMissing, !kubeconfigPresent());
+  // While connected, the panel's metrics come from the bot itself (a port-forward to its port 3000).
+  const followBotMetrics = (session: LiveSession | undefined): void => {
+    const kube = cluster.kube;
+    metrics.setLiveSource(
+      session && kube
+        ? {
+            description: `incident-bot in ${session.context} · ${session.settings.botNamespace} (port-forward)`,
+            scrape: async (signal) => (await kube.scrapeBotMetrics(session.context, session.settings, signal)).text,
+          }
+        : undefined,
+    );
+  };
   const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PF Incident Response';
   context.subscriptions.push(
     status,
     metrics,
     cluster,
+    cluster.onDidChangeSession(followBotMetrics),
     registerSaveSnapshot(
       () => cluster.current,
       () => metrics.recentScrapes,

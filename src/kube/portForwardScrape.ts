@@ -21,6 +21,17 @@ import { permissionText } from './liveConnection';
 import { KubeError } from './types';
 import type { AccessCheck, BotMetricsScrape, LiveSourceSettings } from './types';
 
+/** Hands node:http the port-forward tunnel as the connection of one request. */
+class TunnelAgent extends http.Agent {
+  constructor(private readonly tunnel: Duplex) {
+    super({ keepAlive: false, maxSockets: 1 });
+  }
+
+  override createConnection(): Socket {
+    return this.tunnel as unknown as Socket;
+  }
+}
+
 /** The streams of one port-forward: what the pod sends (data and error channel) and what we send it. */
 export interface PortForwardStreams {
   output: Writable;
@@ -277,7 +288,10 @@ async function getThroughTunnel(
           Connection: 'close',
           'User-Agent': 'pf-incident-response',
         },
-        createConnection: () => socket as unknown as Socket,
+        // An agent of our own, not `createConnection`: VS Code's extension host patches node:http so that
+        // requests without an explicit agent go through its proxy agent, which dials host:port itself (here
+        // localhost:3000 on the engineer's machine) and never uses the tunnel.
+        agent: new TunnelAgent(socket),
       });
       const lost = (how: string): KubeError =>
         new KubeError('unreachable', oneLine(`${what}: ${errText.trim() ? errText.trim() : how}`));

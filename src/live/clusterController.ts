@@ -91,6 +91,11 @@ export class ClusterController extends Disposable {
     return isSelection(v) ? v : undefined;
   }
 
+  /** The loaded Kubernetes adapter (after the first connection). */
+  get kube(): KubeAdapter | undefined {
+    return this.adapter;
+  }
+
   get current(): LiveSession | undefined {
     return this.session;
   }

@@ -33,7 +33,7 @@ export class MetricsController extends Disposable {
   private inFlight: AbortController | undefined;
   private running = false;
   private bundle: LoadedBundle | undefined;
-  liveSource: LiveMetricsSource | undefined;
+  private liveSource: LiveMetricsSource | undefined;
   /** The latest live scrapes (exposition text), kept for "Save Cluster Snapshot as Bundle". */
   readonly recentScrapes: { at: string; text: string }[] = [];
 
@@ -49,6 +49,15 @@ export class MetricsController extends Disposable {
         if (e.affectsConfiguration(`${CONFIG_SECTION}.metrics`)) this.restart();
       }),
     );
+  }
+
+  /** Scrapes the live bot from now on (undefined: back to Prometheus or the open bundle's recording). */
+  setLiveSource(src: LiveMetricsSource | undefined): void {
+    this.liveSource = src;
+    this.tracker.reset();
+    this.recentScrapes.length = 0;
+    this.last = undefined;
+    this.restart();
   }
 
   current(): MetricsView | undefined {
@@ -141,11 +150,14 @@ export class MetricsController extends Disposable {
         try {
           const text = await src.scrape(ctrl.signal);
           const at = Date.now();
-          this.tracker.ingest(at, text);
+          const r = this.tracker.ingest(at, text);
+          if (!r.ok || r.errors.length) this.log.warn(`${src.description}: ${r.errors.slice(0, 5).join('; ')}`);
           this.recentScrapes.push({ at: new Date(at).toISOString(), text });
           if (this.recentScrapes.length > 60) this.recentScrapes.shift();
         } catch (e) {
-          this.tracker.fail(`Scraping ${src.description} failed: ${e instanceof Error ? e.message : String(e)}`);
+          const msg = `Scraping ${src.description} failed: ${e instanceof Error ? e.message : String(e)}`;
+          this.log.warn(msg);
+          this.tracker.fail(msg);
         }
         this.publish(this.tracker.view(src.description, Date.now(), 2 * interval));
       } else {
