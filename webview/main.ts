@@ -69,8 +69,12 @@ function renderSteps(v: IncidentView): void {
   w.replaceChildren(...v.warnings.map((x) => text('div', 'warning', x)));
 }
 
+/** Views the host sent along with the incident list: a switch to one of them needs no round trip. */
+let prefetched = new Map<string, IncidentView>();
+
 function renderChoices(choices: IncidentChoice[] | undefined, current: string): void {
   if (!choices) return;
+  prefetched = new Map(choices.filter((c) => c.view).map((c) => [c.id, c.view as IncidentView]));
   const sel = $<HTMLSelectElement>('incident-select');
   sel.replaceChildren(
     ...choices.map((c) => {
@@ -145,7 +149,11 @@ $('confirm').addEventListener('click', () => post({ type: 'override', action: 'c
 $('mark-fp').addEventListener('click', () => post({ type: 'override', action: 'markFalsePositive' }));
 $<HTMLSelectElement>('incident-select').addEventListener('change', (ev) => {
   pendingSwitch = performance.now();
-  post({ type: 'selectIncident', id: (ev.target as HTMLSelectElement).value });
+  const id = (ev.target as HTMLSelectElement).value;
+  const view = prefetched.get(id);
+  // Shown at once from the prefetched view; the host still hears of it (title, state, later updates).
+  if (view) applyIncident(view);
+  post({ type: 'selectIncident', id });
 });
 
 const saved = getState();

@@ -64,13 +64,17 @@ export function incidentView(inc: Incident, thresholds: Thresholds): IncidentVie
   return view;
 }
 
-export function incidentChoices(incidents: Incident[]): IncidentChoice[] {
+/** How many of the most recent incidents travel with their whole view (a few KB each) for instant switching. */
+export const PREFETCHED_VIEWS = 200;
+
+export function incidentChoices(incidents: Incident[], thresholds?: Thresholds): IncidentChoice[] {
   return incidents
     .slice()
     .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
     .slice(0, 500)
-    .map((i) => ({
+    .map((i, n) => ({
       id: i.id,
       label: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${shortHash(i.capsuleHash)} · ${incidentDescription(i)}`,
+      ...(thresholds && n < PREFETCHED_VIEWS ? { view: incidentView(i, thresholds) } : {}),
     }));
 }

@@ -112,7 +112,7 @@ export class TriagePanel extends Disposable {
     this.post({
       type: 'incident',
       incident: incidentView(inc, this.deps.model.currentThresholds),
-      incidents: incidentChoices(this.deps.model.list()),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds),
     });
   }
 
@@ -179,7 +179,7 @@ export class TriagePanel extends Disposable {
       chart,
       ...(svg ? { cachedSvg: svg } : {}),
       clickable: await this.clickable(),
-      incidents: incidentChoices(this.deps.model.list()),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds),
     });
     const m = this.deps.metrics?.current();
     if (m) this.post({ type: 'metrics', metrics: m });

@@ -49,6 +49,8 @@ export interface ChartView {
 export interface IncidentChoice {
   id: string;
   label: string;
+  /** For the most recent incidents: the whole view, so the webview switches without a round trip to the host. */
+  view?: IncidentView;
 }
 
 export interface MetricCardView {

@@ -4,10 +4,14 @@
 //  parse  ~10 MB and ~100 MB incident-bot logs in the real format (generated with the real NestJS logger):
 //         full parse -> triage -> incidents, against `grep -c GuardTrip` on the same file; MB/s, ratio, peak RSS.
 //  linear adversarial inputs (huge lines, pathological repetitions) at 1x and 10x size: time ratio (≈10 is linear).
+//  panel  the triage panel in the real VS Code (code-server + Chromium, test/tools/bench-panel.mjs): open -> SVG
+//         cold and warm, incident switch -> new path highlighted, metrics message -> DOM, Chromium memory.
+//  tree   10,000 incidents in the real VS Code (test/tools/bench-tree.mjs): open -> tree rows, refresh after a
+//         re-triage, extension-host memory, against the same steps with 100 incidents.
 //  cluster the real adapter against a real kube-apiserver + kwok (test/tools/bench-cluster.mjs): GuardTrip in a bot
 //         pod's log -> incident, against `kubectl logs -f`; API requests per minute with 1,000 Rollbacks and 10 bot
 //         pods against 10 Rollbacks and 1 pod. In the default run only when the cluster binaries are cached.
-// Options: --sizes 10,100 (MB)  --runs 3  --only parse,linear,cluster
+// Options: --sizes 10,100 (MB)  --runs 3  --only parse,linear,panel,tree,cluster
 //          (cluster: --events 50 --window 60 --rollbacks 1000 --pods 10 are passed on)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +27,7 @@ const opt = (name, d) => {
 const sizes = opt('sizes', '10,100').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 const onlyGiven = argv.includes('--only');
-const only = opt('only', 'parse,linear,cluster').split(',');
+const only = opt('only', 'parse,linear,panel,tree,cluster').split(',');
 const outDir = '.test-output/bench';
 fs.mkdirSync(outDir, { recursive: true });
 const dataDir = path.join(cacheDir(), 'bench-data');
@@ -163,6 +167,13 @@ if (only.includes('linear')) {
 if (only.includes('parse') || only.includes('linear')) {
   fs.writeFileSync(path.join(outDir, 'parse.json'), JSON.stringify(results, null, 2));
   console.log(`results in ${path.join(outDir, 'parse.json')}`);
+}
+
+for (const part of ['panel', 'tree']) {
+  if (!only.includes(part)) continue;
+  console.log(`\n# ${part} (real VS Code: code-server + Chromium)`);
+  const r = spawnSync(process.execPath, [`test/tools/bench-${part}.mjs`, '--runs', String(runs)], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
 
 if (only.includes('cluster')) {
