@@ -17,6 +17,13 @@ export const Commands = {
   connect: 'pfIncident.cluster.connect',
   disconnect: 'pfIncident.cluster.disconnect',
   saveSnapshot: 'pfIncident.bundle.saveSnapshot',
+  evidenceCollect: 'pfIncident.evidence.collect',
+  checkTenantUsage: 'pfIncident.evidence.checkTenantUsage',
+  reportDraft: 'pfIncident.report.draft',
+  reportUpdateTimeline: 'pfIncident.report.updateTimeline',
+  slackNotify: 'pfIncident.slack.notify',
+  slackSetWebhook: 'pfIncident.slack.setWebhook',
+  slackClearWebhook: 'pfIncident.slack.clearWebhook',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

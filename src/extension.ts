@@ -13,6 +13,7 @@ import { ClusterController } from './live/clusterController';
 import { kubeconfigPresent } from './live/kubeconfigPresence';
 import type { LiveSession } from './live/liveSession';
 import { registerSaveSnapshot } from './live/saveSnapshot';
+import { registerIncidentRecords } from './report/registerIncidentRecords';
 import { IncidentModel } from './model/incidentModel';
 import type { PanelDeps } from './panel/triagePanel';
 import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
@@ -117,6 +118,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
       () => metrics.recentScrapes,
     ),
     registerExportRules(),
+    registerIncidentRecords({ context, model, cluster, bundles, metrics, log }),
     ...opener.register(),
     ...bundles.register(),
     ...registerIncidentCommands(model, retriage),

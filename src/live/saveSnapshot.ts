@@ -7,7 +7,7 @@ import type { LiveSession } from './liveSession';
 export const SAVE_SNAPSHOT_COMMAND = Commands.saveSnapshot;
 
 /** A Deployment object carrying what the bundle reader needs (selector, replicas and the bot container's env). */
-function deploymentObject(s: LiveSession): unknown {
+export function deploymentObject(s: LiveSession): unknown {
   const d = s.record.deployment;
   if (!d) return undefined;
   return {

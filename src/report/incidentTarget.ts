@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { incidentIdOf } from '../commands/incidentCommands';
+import type { Incident } from '../core/incidents';
+import { shortHash } from '../core/report';
+import { VERDICT_TITLES } from '../core/triage';
+import { incidentDir, isSafeIncidentId } from '../evidence/incidentFolder';
+import type { IncidentModel } from '../model/incidentModel';
+
+/** Where records are written: the first workspace folder (a message when there is none). */
+export function workspaceRoot(): string | undefined {
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  if (!ws || ws.uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage('Open a folder first: incident records are written to its incidents/ folder.');
+    return undefined;
+  }
+  return ws.uri.fsPath;
+}
+
+/**
+ * The incident a command is for: its argument (a tree node or an id), else one picked from the loaded incidents.
+ * An argument that names no loaded incident (or is not a valid id) is refused with a message.
+ */
+export async function resolveIncident(model: IncidentModel, arg: unknown, verb: string): Promise<Incident | undefined> {
+  if (arg !== undefined && arg !== null) {
+    const id = incidentIdOf(arg);
+    const inc = id !== undefined && isSafeIncidentId(id) ? model.get(id) : undefined;
+    if (!inc) {
+      void vscode.window.showErrorMessage(
+        `No loaded incident matches ${JSON.stringify(id ?? typeof arg).slice(0, 60)}.`,
+      );
+    }
+    return inc;
+  }
+  const all = model.list();
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage('No incidents are loaded: open an incident log, a bundle or a cluster.');
+    return undefined;
+  }
+  if (all.length === 1) return all[0];
+  const picked = await vscode.window.showQuickPick(
+    all.map((i) => ({
+      label: i.capsuleHash ? shortHash(i.capsuleHash) : '(no capsule)',
+      description: `${i.tenantId ?? 'no tenant'} · ${VERDICT_TITLES[i.override?.verdict ?? i.latest.verdict]}`,
+      detail: `${i.id} · first ${i.firstSeen ?? '?'}`,
+      id: i.id,
+    })),
+    { title: `Incident to ${verb}`, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked ? model.get(picked.id) : undefined;
+}
+
+/** Both at once, for commands that write into the incident's folder. */
+export async function incidentTarget(
+  model: IncidentModel,
+  arg: unknown,
+  verb: string,
+): Promise<{ incident: Incident; root: string; dir: string } | undefined> {
+  const root = workspaceRoot();
+  if (!root) return undefined;
+  const incident = await resolveIncident(model, arg, verb);
+  if (!incident) return undefined;
+  return { incident, root, dir: incidentDir(root, incident.id) };
+}

@@ -1,0 +1,68 @@
+// Everything a report (or its timeline update) is made from, read from the incident folder and the model.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseManifest } from '../core/bundleManifest';
+import type { EvidenceItem } from '../core/incidentReport/evidence';
+import type { TimelineEntry } from '../core/incidentReport/timeline';
+import { timelineFromIncident } from '../core/incidentReport/timeline';
+import type { Incident } from '../core/incidents';
+import type { AuditEntry } from '../core/playbook/audit';
+import type { RollbackInfo } from '../core/rollbacks';
+import { rollbacksFor } from '../core/rollbacks';
+import { LEDGER_CHECKS_DIR, listEvidenceFolders } from '../evidence/incidentFolder';
+import { AUDIT_FILE, readAuditFile, readRecords, recordTimeline } from '../evidence/records';
+import { evidenceItems } from '../evidence/writeEvidence';
+import type { IncidentModel } from '../model/incidentModel';
+
+export interface ReportInputs {
+  rollbacks: RollbackInfo[];
+  audit: AuditEntry[];
+  evidence: EvidenceItem[];
+  /** Timeline entries of records.jsonl (evidence, reports, Slack). */
+  records: TimelineEntry[];
+  /** Lines of audit.jsonl / records.jsonl that could not be read. */
+  badLines: number;
+}
+
+export function incidentRollbacks(model: IncidentModel, inc: Incident): RollbackInfo[] {
+  return rollbacksFor(inc, model.cluster?.rollbacks ?? [], model.windowMs);
+}
+
+export function readReportInputs(model: IncidentModel, inc: Incident | undefined, dir: string): ReportInputs {
+  const parsed = readAuditFile(path.join(dir, AUDIT_FILE));
+  const audit = parsed.entries.filter((e) => !e.incidentId || !inc || e.incidentId === inc.id);
+  const rec = readRecords(dir);
+  const evidence: EvidenceItem[] = [];
+  for (const folder of listEvidenceFolders(dir)) {
+    const m = parseManifest(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8'));
+    if (m.ok) evidence.push(...evidenceItems(m.manifest, path.basename(folder)));
+  }
+  const checks = path.join(dir, LEDGER_CHECKS_DIR);
+  for (const n of fs.existsSync(checks) ? fs.readdirSync(checks).sort() : []) {
+    if (!/^[A-Za-z0-9._-]+\.json$/.test(n)) continue;
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(checks, n)))
+      .digest('hex');
+    evidence.push({
+      path: `${LEDGER_CHECKS_DIR}/${n}`,
+      sha256: sha,
+      description: `${LEDGER_CHECKS_DIR}/${n} (ledger check)`,
+    });
+  }
+  return {
+    rollbacks: inc ? incidentRollbacks(model, inc) : [],
+    audit,
+    evidence,
+    records: recordTimeline(rec.entries),
+    badLines: parsed.bad.length + rec.bad,
+  };
+}
+
+/** Every timeline entry known now; without the incident (no longer loaded) only the audit trail and records. */
+export function timelineEntries(inc: Incident | undefined, inputs: ReportInputs): TimelineEntry[] {
+  // timelineFromIncident reads only `events` and `override` of the incident.
+  const subject = inc ?? ({ events: [] } as unknown as Incident);
+  return [...timelineFromIncident(subject, inputs.rollbacks, inputs.audit), ...inputs.records];
+}
