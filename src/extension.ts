@@ -15,6 +15,8 @@ import type { LiveSession } from './live/liveSession';
 import { registerSaveSnapshot } from './live/saveSnapshot';
 import { registerIncidentRecords } from './report/registerIncidentRecords';
 import { IncidentModel } from './model/incidentModel';
+import type { PlaybookApi } from './playbook/registerPlaybook';
+import { registerPlaybook } from './playbook/registerPlaybook';
 import type { PanelDeps } from './panel/triagePanel';
 import { TRIAGE_VIEW_TYPE, TriagePanelSerializer } from './panel/triagePanel';
 import { DisagreementDecorations } from './tree/disagreementDecorations';
@@ -31,6 +33,8 @@ export interface PfIncidentApi {
   panelDeps: PanelDeps;
   metrics: MetricsController;
   cluster: ClusterController;
+  /** Playbook steps: result documents, change locks, the change UI and test seams. */
+  playbook: PlaybookApi;
 }
 
 export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
@@ -106,6 +110,8 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
         : undefined,
     );
   };
+  const playbook = registerPlaybook({ context, model, cluster, log });
+  context.subscriptions.push(...playbook.disposables);
   const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PF Incident Response';
   context.subscriptions.push(
@@ -133,7 +139,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   if (last && vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>('cluster.autoConnect')) {
     void cluster.connect(last);
   }
-  return { model, tree, treeView, opener, bundles, panelDeps, metrics, cluster };
+  return { model, tree, treeView, opener, bundles, panelDeps, metrics, cluster, playbook: playbook.api };
 }
 
 function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {

@@ -17,7 +17,8 @@ interface Manifest {
     views: Record<string, { id: string }[]>;
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     viewsWelcome: { view: string; contents: string }[];
-    menus: Record<string, { command: string; when?: string }[]>;
+    menus: Record<string, { command: string; submenu?: string; when?: string }[]>;
+    submenus?: { id: string; label: string }[];
     configuration: { properties: Record<string, { default: unknown }> };
   };
 }
@@ -48,7 +49,14 @@ test('every contributed command is in constants.ts and vice versa, ids pfInciden
 test('menus reference only contributed commands', () => {
   const ids = new Set(pkg.contributes.commands.map((c) => c.command));
   for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
-    for (const i of items) assert.ok(ids.has(i.command), `${menu} -> ${i.command}`);
+    for (const i of items) {
+      if (i.submenu !== undefined) {
+        assert.ok(
+          pkg.contributes.submenus?.some((s) => s.id === i.submenu),
+          `${menu} -> submenu ${i.submenu}`,
+        );
+      } else assert.ok(ids.has(i.command), `${menu} -> ${i.command}`);
+    }
   }
 });
 
