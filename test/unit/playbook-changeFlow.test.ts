@@ -96,8 +96,9 @@ test('planChange maps changing steps to requests, and rejects hostile names with
     if (name.ok) assert.ok(name.value.mutation.op === 'scale-deployment' && name.value.mutation.name === h.value, h.id);
     if (ns.ok) assert.ok(ns.value.mutation.op === 'scale-deployment' && ns.value.mutation.namespace === h.value, h.id);
     assert.equal(thr.ok, false, h.id);
-    for (const r of [name, ns, thr])
+    for (const r of [name, ns, thr]) {
       if (!r.ok) assert.ok(!/[\r\n\u2028\u2029\u0085]/.test(r.error), `${h.id}: one line`);
+    }
   }
   const bad = planChange('createRollback', {
     rollback: {
