@@ -35,6 +35,8 @@ export interface PfIncidentApi {
   cluster: ClusterController;
   /** Playbook steps: result documents, change locks, the change UI and test seams. */
   playbook: PlaybookApi;
+  /** The extension's log folder (the integration tests check that no secret reaches any log). */
+  logUri: vscode.Uri;
 }
 
 export function activate(context: vscode.ExtensionContext): PfIncidentApi | undefined {
@@ -139,7 +141,18 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   if (last && vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>('cluster.autoConnect')) {
     void cluster.connect(last);
   }
-  return { model, tree, treeView, opener, bundles, panelDeps, metrics, cluster, playbook: playbook.api };
+  return {
+    model,
+    tree,
+    treeView,
+    opener,
+    bundles,
+    panelDeps,
+    metrics,
+    cluster,
+    logUri: context.logUri,
+    playbook: playbook.api,
+  };
 }
 
 function updateViewState(model: IncidentModel, view: vscode.TreeView<TreeNode>, status: vscode.StatusBarItem): void {

@@ -71,7 +71,11 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
       });
       if (inputs.badLines) log.warn(`${inputs.badLines} damaged line(s) in the incident's audit/records were skipped`);
       log.info(`Drafted ${file}`);
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+      try {
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+      } catch (e) {
+        log.warn(`The report ${file} was written but could not be opened: ${errText(e)}`);
+      }
       return file;
     } catch (e) {
       log.error(`Drafting the report for ${t.incident.id} failed: ${errText(e)}`);
@@ -89,18 +93,17 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
       const inc = model.get(target.id);
       const entries = timelineEntries(inc, readReportInputs(model, inc, path.dirname(target.file)));
       const uri = vscode.Uri.file(target.file);
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
-      const before = doc ? doc.getText() : fs.readFileSync(target.file, 'utf8');
+      // Unsaved edits of the engineer live in the editor: update the buffer there and leave saving to them.
+      // Otherwise the file on disk is the truth (a clean editor reloads it), never a possibly stale model.
+      const dirty = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath && d.isDirty);
+      const before = dirty ? dirty.getText() : fs.readFileSync(target.file, 'utf8');
       const after = updateTimeline(before, entries);
       const added = after === before ? 0 : after.split(/\r\n|\r|\n/).length - before.split(/\r\n|\r|\n/).length;
       if (after !== before) {
-        if (doc) {
-          // Through the editor, so unsaved edits of the engineer stay (and the file is saved only if it was clean).
-          const wasDirty = doc.isDirty;
+        if (dirty) {
           const edit = new vscode.WorkspaceEdit();
-          edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(before.length)), after);
+          edit.replace(uri, new vscode.Range(dirty.positionAt(0), dirty.positionAt(before.length)), after);
           if (!(await vscode.workspace.applyEdit(edit))) throw new Error('the editor refused the edit');
-          if (!wasDirty) await doc.save();
         } else {
           fs.writeFileSync(target.file, after);
         }
