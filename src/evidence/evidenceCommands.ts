@@ -11,7 +11,8 @@ import type { IncidentModel } from '../model/incidentModel';
 import { incidentTarget } from '../report/incidentTarget';
 import { errText, gatherLive, gatherOffline, ledgerJson, runLedgerCheck } from './gather';
 import { LEDGER_CHECKS_DIR, writeNewFile } from './incidentFolder';
-import { AUDIT_FILE, appendAuditEntry, appendRecord, currentUser } from './records';
+import { auditFilePath } from '../playbook/auditStore';
+import { appendAuditEntry, appendRecord, currentUser } from './records';
 import type { EvidenceFile } from './writeEvidence';
 import { writeEvidence } from './writeEvidence';
 
@@ -52,9 +53,8 @@ export function tenantProblem(v: unknown): string | null {
 const shown = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
 /** Files saved earlier in the incident folder that belong in every later evidence folder. */
-function earlierRecords(dir: string): EvidenceFile[] {
+function earlierRecords(dir: string, audit: string): EvidenceFile[] {
   const out: EvidenceFile[] = [];
-  const audit = path.join(dir, AUDIT_FILE);
   if (fs.existsSync(audit)) {
     out.push({ path: 'audit/audit.jsonl', text: fs.readFileSync(audit, 'utf8'), description: 'audit trail so far' });
   }
@@ -91,7 +91,7 @@ export function registerEvidenceCommands(d: EvidenceDeps): vscode.Disposable[] {
                 }),
               ),
       );
-      content.extra.push(...earlierRecords(t.dir));
+      content.extra.push(...earlierRecords(t.dir, auditFilePath(t.root, t.incident.id)));
       const { dir, manifest } = writeEvidence(t.dir, content);
       const files = Object.keys(manifest.sha256).length;
       const rel = path.basename(dir);
@@ -170,7 +170,7 @@ export function registerEvidenceCommands(d: EvidenceDeps): vscode.Disposable[] {
         ledgerJson(session.context, tenant, r, at),
       );
       const summary = `${r.rows.length} UsageEvent row${r.rows.length === 1 ? '' : 's'}${r.truncated ? ` (capped at ${r.rows.length})` : ''}`;
-      const problem2 = appendAuditEntry(path.join(t.dir, AUDIT_FILE), {
+      const problem2 = appendAuditEntry(auditFilePath(t.root, t.incident.id), {
         ...audit,
         command: shellJoin(r.exec.command),
         outcome: 'succeeded',
@@ -186,7 +186,7 @@ export function registerEvidenceCommands(d: EvidenceDeps): vscode.Disposable[] {
       return { status: 'ok', rows: r.rows.length, truncated: r.truncated, file };
     } catch (e) {
       const msg = errText(e);
-      appendAuditEntry(path.join(t.dir, AUDIT_FILE), {
+      appendAuditEntry(auditFilePath(t.root, t.incident.id), {
         ...audit,
         command: 'psql (ledger UsageEvent query)',
         outcome: 'failed',

@@ -9,6 +9,7 @@ import { errText } from '../evidence/gather';
 import { REPORT_NAME, incidentDir, incidentIdOfFile, listReports, writeNewFile } from '../evidence/incidentFolder';
 import { appendRecord } from '../evidence/records';
 import type { IncidentModel } from '../model/incidentModel';
+import { auditFilePath } from '../playbook/auditStore';
 import { incidentTarget, resolveIncident, workspaceRoot } from './incidentTarget';
 import { readReportInputs, timelineEntries } from './reportInputs';
 
@@ -53,7 +54,7 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
     if (!t) return undefined;
     try {
       const now = new Date();
-      const inputs = readReportInputs(model, t.incident, t.dir);
+      const inputs = readReportInputs(model, t.incident, t.dir, auditFilePath(t.root, t.incident.id));
       const base = buildIncidentReport({
         incident: t.incident,
         rollbacks: inputs.rollbacks,
@@ -91,7 +92,10 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
     if (!target) return undefined;
     try {
       const inc = model.get(target.id);
-      const entries = timelineEntries(inc, readReportInputs(model, inc, path.dirname(target.file)));
+      const entries = timelineEntries(
+        inc,
+        readReportInputs(model, inc, path.dirname(target.file), auditFilePath(root, target.id)),
+      );
       const uri = vscode.Uri.file(target.file);
       // Unsaved edits of the engineer live in the editor: update the buffer there and leave saving to them.
       // Otherwise the file on disk is the truth (a clean editor reloads it), never a possibly stale model.

@@ -11,7 +11,7 @@ import type { AuditEntry } from '../core/playbook/audit';
 import type { RollbackInfo } from '../core/rollbacks';
 import { rollbacksFor } from '../core/rollbacks';
 import { LEDGER_CHECKS_DIR, listEvidenceFolders } from '../evidence/incidentFolder';
-import { AUDIT_FILE, readAuditFile, readRecords, recordTimeline } from '../evidence/records';
+import { readAuditFile, readRecords, recordTimeline } from '../evidence/records';
 import { evidenceItems } from '../evidence/writeEvidence';
 import type { IncidentModel } from '../model/incidentModel';
 
@@ -29,8 +29,14 @@ export function incidentRollbacks(model: IncidentModel, inc: Incident): Rollback
   return rollbacksFor(inc, model.cluster?.rollbacks ?? [], model.windowMs);
 }
 
-export function readReportInputs(model: IncidentModel, inc: Incident | undefined, dir: string): ReportInputs {
-  const parsed = readAuditFile(path.join(dir, AUDIT_FILE));
+/** `auditFile`: where the playbook commands keep the incident's audit trail (src/playbook/auditStore.ts). */
+export function readReportInputs(
+  model: IncidentModel,
+  inc: Incident | undefined,
+  dir: string,
+  auditFile: string,
+): ReportInputs {
+  const parsed = readAuditFile(auditFile);
   const audit = parsed.entries.filter((e) => !e.incidentId || !inc || e.incidentId === inc.id);
   const rec = readRecords(dir);
   const evidence: EvidenceItem[] = [];
