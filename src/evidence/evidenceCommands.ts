@@ -9,6 +9,7 @@ import type { ClusterController } from '../live/clusterController';
 import type { MetricsController } from '../metrics/metricsController';
 import type { IncidentModel } from '../model/incidentModel';
 import { incidentTarget } from '../report/incidentTarget';
+import { incidentTenant } from '../report/reportInputs';
 import { errText, gatherLive, gatherOffline, ledgerJson, runLedgerCheck } from './gather';
 import { LEDGER_CHECKS_DIR, writeNewFile } from './incidentFolder';
 import { auditFilePath } from '../playbook/auditStore';
@@ -82,7 +83,13 @@ export function registerEvidenceCommands(d: EvidenceDeps): vscode.Disposable[] {
         { location: vscode.ProgressLocation.Notification, title: 'Collecting evidence…' },
         () =>
           live && session && kube
-            ? gatherLive({ kube, session, incident: t.incident, scrapes: d.metrics.recentScrapes })
+            ? gatherLive({
+                kube,
+                session,
+                incident: t.incident,
+                tenantId: incidentTenant(d.model, t.incident),
+                scrapes: d.metrics.recentScrapes,
+              })
             : Promise.resolve(
                 gatherOffline({
                   incident: t.incident,
@@ -127,7 +134,7 @@ export function registerEvidenceCommands(d: EvidenceDeps): vscode.Disposable[] {
       tenant = await vscode.window.showInputBox({
         title: 'Tenant whose ledger UsageEvent rows to read',
         prompt: 'Sent to psql as a variable (data), never as SQL or a shell word.',
-        value: t.incident.tenantId ?? '',
+        value: incidentTenant(d.model, t.incident) ?? '',
         ignoreFocusOut: true,
         validateInput: (v) => tenantProblem(v),
       });

@@ -92,6 +92,8 @@ export interface LiveInputs {
   kube: KubeAdapter;
   session: LiveSession;
   incident: Incident;
+  /** The tenant to check in the ledger (the incident's, else its Rollbacks'). */
+  tenantId: string | null;
   scrapes: { at: string; text: string }[];
 }
 
@@ -127,13 +129,14 @@ export async function gatherLive(i: LiveInputs): Promise<EvidenceContent> {
     }
   }
 
-  if (incident.tenantId) {
+  const tenant = i.tenantId;
+  if (tenant) {
     try {
       const at = new Date();
-      const r = await runLedgerCheck(kube, ctx, incident.tenantId);
+      const r = await runLedgerCheck(kube, ctx, tenant);
       extra.push({
         path: 'ledger/tenant-usage.json',
-        text: ledgerJson(ctx, incident.tenantId, r, at),
+        text: ledgerJson(ctx, tenant, r, at),
         description: `ledger UsageEvent rows of the incident's tenant (${r.rows.length}${r.truncated ? ', capped' : ''})`,
       });
     } catch (e) {

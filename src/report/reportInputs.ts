@@ -29,6 +29,11 @@ export function incidentRollbacks(model: IncidentModel, inc: Incident): Rollback
   return rollbacksFor(inc, model.cluster?.rollbacks ?? [], model.windowMs);
 }
 
+/** The incident's tenant: from its GuardTrips, else from its Rollbacks (the bot's log does not name it). */
+export function incidentTenant(model: IncidentModel, inc: Incident): string | null {
+  return inc.tenantId ?? incidentRollbacks(model, inc).find((r) => r.tenantId)?.tenantId ?? null;
+}
+
 /** `auditFile`: where the playbook commands keep the incident's audit trail (src/playbook/auditStore.ts). */
 export function readReportInputs(
   model: IncidentModel,
