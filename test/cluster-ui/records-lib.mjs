@@ -1,0 +1,147 @@
+// Shared by the incident-records UI tests (40-evidence, 90-whole-night): the control endpoint of
+// test/tools/test-cluster.mjs, GuardTrip log lines, pickers, tree context menus and the incident folder.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/* global document -- evaluate() callbacks run in the browser */
+
+export function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through node test/tools/test-cluster.mjs`);
+  return v;
+}
+
+export async function rpc(op, ...args) {
+  const res = await fetch(need('PF_TEST_CONTROL'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ op, args }),
+  });
+  const out = await res.json();
+  if (!out.ok) throw new Error(`${op}: ${out.error}`);
+  return out.result;
+}
+
+export const sqlLit = (v) => `'${v.replace(/'/g, "''")}'`;
+
+/** What the bot prints for one GuardTrip it rolled back (fact sheet §2.8, plain NestJS form). */
+export function guardTripLines(hash, risk, misses) {
+  const p = (level, ctx, msg) => `[Nest] 1  - 08/05/2025, 2:15:30 PM ${level.padStart(7)} [${ctx}] ${msg}`;
+  const reason = `high_risk_${hash}`;
+  return [
+    p('LOG', 'KafkaService', `Processing GuardTrip event: ${hash} (risk: ${risk})`),
+    p('LOG', 'DecisionEngineService', `Evaluating GuardTrip: risk=${risk}, misses=${misses}`),
+    p('WARN', 'DecisionEngineService', `Rollback decision: ${reason} for capsule ${hash}`),
+    p('WARN', 'KafkaService', `Rollback decision made: ${reason} for capsule ${hash}`),
+    p('LOG', 'DecisionEngineService', `Executing rollback to release v0.1.0 for reason: ${reason}`),
+  ];
+}
+
+export const rowLabel = (hex) => `sha256:${hex.slice(0, 8)}…${hex.slice(-4)}`;
+
+export async function pick(page, helpers, cs, label, what) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
+  await input.fill(label);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: label }),
+  });
+  await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
+  await row.first().click();
+}
+
+export async function connect(page, helpers, cs) {
+  await helpers.runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
+  await pick(page, helpers, cs, 'pf-test', 'the context picker');
+  await pick(page, helpers, cs, 'monitoring', 'the namespace picker');
+  await helpers.waitFor(
+    () =>
+      page.evaluate(() =>
+        (document.querySelector('.part.statusbar')?.textContent ?? '').includes('pf-test · monitoring'),
+      ),
+    30_000,
+    'the cluster status bar item',
+    { cs },
+  );
+}
+
+/** Appends a GuardTrip for a fresh capsule to the bot's log and waits for its incident row. */
+export async function newIncident(page, helpers, cs, hex) {
+  fs.appendFileSync(need('PF_TEST_LOGS_FILE'), `${guardTripLines(`sha256:${hex}`, 0.93, 0).join('\n')}\n`);
+  const label = rowLabel(hex);
+  await helpers.waitFor(
+    async () => (await helpers.treeItems(page)).some((r) => r.level === 2 && r.label === label),
+    60_000,
+    `the incident row ${label}`,
+    { cs },
+  );
+  return label;
+}
+
+function incidentRow(page, label) {
+  return page
+    .locator('.pane-body .monaco-list-row[aria-level="2"]')
+    .filter({ has: page.locator('.label-name', { hasText: label }) })
+    .first();
+}
+
+/** Right-clicks the incident's row and runs `item` of its context menu. */
+export async function rowMenu(page, helpers, cs, label, item) {
+  const row = incidentRow(page, label);
+  await row.scrollIntoViewIfNeeded();
+  await row.click({ button: 'right' });
+  const entry = page
+    .locator('.context-view .monaco-menu .action-item')
+    .filter({
+      has: page.locator('.action-label', { hasText: new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+    })
+    .first();
+  await helpers.waitFor(() => entry.isVisible(), 15_000, `the context menu entry "${item}"`, { cs });
+  await entry.click();
+}
+
+/** Clicks `button` of the modal dialog VS Code shows (a confirmation). */
+export async function answerModal(page, helpers, cs, button, what) {
+  const btn = page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${button}$`) }).first();
+  await helpers.waitFor(() => btn.isVisible(), 60_000, what, { cs });
+  const text = await page.locator('.monaco-dialog-box').first().innerText();
+  await btn.click();
+  return text;
+}
+
+/** incidents/<id>/ folders of the workspace that hold `file` (relative), newest first. */
+export function incidentFolders(workspace, rel) {
+  const root = path.join(workspace, 'incidents');
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .map((id) => path.join(root, id))
+    .filter((d) => fs.existsSync(path.join(d, rel)))
+    .sort((a, b) => fs.statSync(path.join(b, rel)).mtimeMs - fs.statSync(path.join(a, rel)).mtimeMs);
+}
+
+export function filesIn(dir, re) {
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => re.test(n))
+        .map((n) => path.join(dir, n))
+    : [];
+}
+
+/** After a command that asks for an incident when several are loaded: picks `label` if the picker shows. */
+export async function pickIncidentIfAsked(page, helpers, cs, label, ready) {
+  // The picker is told apart from the closing command palette by its title ("Incident to …").
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  let asked = false;
+  await helpers.waitFor(
+    async () => {
+      asked = (await title.isVisible()) && /^Incident to /.test(await title.innerText());
+      return asked || (await ready());
+    },
+    30_000,
+    'the incident picker (or the command going ahead)',
+    { cs },
+  );
+  if (asked) await pick(page, helpers, cs, label, 'the incident picker');
+}
