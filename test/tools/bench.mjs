@@ -8,15 +8,18 @@
 //         cold and warm, incident switch -> new path highlighted, metrics message -> DOM, Chromium memory.
 //  tree   10,000 incidents in the real VS Code (test/tools/bench-tree.mjs): open -> tree rows, refresh after a
 //         re-triage, extension-host memory, against the same steps with 100 incidents.
+//  live   a GuardTrip appended to the bot pod's log -> counted in the real VS Code tree, against kubectl logs -f
+//         (test/bench-live through test-cluster.mjs --ui-tests); in the default run only when the binaries are cached.
 //  cluster the real adapter against a real kube-apiserver + kwok (test/tools/bench-cluster.mjs): GuardTrip in a bot
 //         pod's log -> incident, against `kubectl logs -f`; API requests per minute with 1,000 Rollbacks and 10 bot
 //         pods against 10 Rollbacks and 1 pod. In the default run only when the cluster binaries are cached.
-// Options: --sizes 10,100 (MB)  --runs 3  --only parse,linear,panel,tree,cluster
+// Options: --sizes 10,100 (MB)  --runs 3  --only parse,linear,panel,tree,live,cluster
 //          (cluster: --events 50 --window 60 --rollbacks 1000 --pods 10 are passed on)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { clusterBinariesAvailable } from './cluster/binaries.mjs';
 import { cacheDir } from './host-setup.mjs';
 
 const argv = process.argv.slice(2);
@@ -27,7 +30,7 @@ const opt = (name, d) => {
 const sizes = opt('sizes', '10,100').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 const onlyGiven = argv.includes('--only');
-const only = opt('only', 'parse,linear,panel,tree,cluster').split(',');
+const only = opt('only', 'parse,linear,panel,tree,live,cluster').split(',');
 const outDir = '.test-output/bench';
 fs.mkdirSync(outDir, { recursive: true });
 const dataDir = path.join(cacheDir(), 'bench-data');
@@ -174,6 +177,18 @@ for (const part of ['panel', 'tree']) {
   console.log(`\n# ${part} (real VS Code: code-server + Chromium)`);
   const r = spawnSync(process.execPath, [`test/tools/bench-${part}.mjs`, '--runs', String(runs)], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
+if (only.includes('live')) {
+  console.log('\n# live: GuardTrip in the bot log -> the VS Code tree (real API server + code-server)');
+  if (!onlyGiven && !clusterBinariesAvailable()) {
+    console.log('SKIPPED: the cluster binaries are not cached (run npm run bench -- --only live to build them)');
+  } else {
+    const r = spawnSync(process.execPath, ['test/tools/test-cluster.mjs', '--ui-tests', 'test/bench-live'], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
 }
 
 if (only.includes('cluster')) {

@@ -14,7 +14,8 @@
 //   5. stops the cluster (always: on failure, on Ctrl+C) and exits with the test result.
 //
 // Flags: --keep (keep the cluster work dir and component logs), --only <substring> (test files whose name contains it;
-// skips the UI tests), --ui-only (only the code-server tests of test/cluster-ui).
+// skips the UI tests), --ui-only (only the code-server tests of test/cluster-ui), --ui-tests <dir> (only that folder's
+// code-server files, e.g. the live-tree benchmark).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -43,7 +44,10 @@ const keep = argv.includes('--keep') || !!process.env.PF_CLUSTER_KEEP;
 const onlyIdx = argv.indexOf('--only');
 const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
 // --ui-only: only the code-server tests of test/cluster-ui (the node:test files are skipped).
-const uiOnly = argv.includes('--ui-only');
+const uiOnly = argv.includes('--ui-only') || argv.includes('--ui-tests');
+// --ui-tests <dir>: run that folder's *.ui.mjs instead of test/cluster-ui (npm run bench uses it for the live tree).
+const uiTestsIdx = argv.indexOf('--ui-tests');
+const uiTests = uiTestsIdx >= 0 ? argv[uiTestsIdx + 1] : 'test/cluster-ui';
 const t0 = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const say = (m) => process.stdout.write(`[test-cluster] +${secs(Date.now() - t0)} ${m}\n`);
@@ -209,6 +213,7 @@ try {
     PF_TEST_CONTROL: `http://127.0.0.1:${control.address().port}`,
     PF_TEST_LOGS_FILE: logsFile,
     PF_TEST_BOT_POD: seeded.pods.incidentBot,
+    PF_TEST_KUBECTL: binaries.kubectl,
     PF_TEST_ADAPTER_BUNDLE: path.join(bundleDir, 'adapter.cjs'),
     PF_TEST_SCRATCH: scratch,
     PF_TEST_PG_SKIP: pgSkip,
@@ -269,11 +274,11 @@ try {
         [
           'test/tools/test-ui.mjs',
           '--tests',
-          'test/cluster-ui',
+          uiTests,
           '--workspace',
           uiWorkspace,
           '--out',
-          '.test-output/cluster-ui',
+          uiTests === 'test/cluster-ui' ? '.test-output/cluster-ui' : `.test-output/${path.basename(uiTests)}`,
           '--test-timeout',
           '4m',
         ],
