@@ -15,6 +15,8 @@ import { safeFileName } from './writeEvidence';
 
 const MAX_PODS = 5;
 const TAIL_LINES = 2000;
+/** An offline input file larger than this is named in the manifest instead of copied. */
+const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 export const LEDGER_LIMIT = 100;
 export const LEDGER_TIMEOUT_MS = 5000;
 
@@ -253,15 +255,20 @@ export function gatherOffline(i: OfflineInputs): EvidenceContent {
   }
   const name = i.sourceFile ? path.basename(i.sourceFile) : undefined;
   let text: string | undefined;
+  let why = i.sourceFile ? 'it could not be read' : 'it was not a file';
   try {
-    if (i.sourceFile) text = fs.readFileSync(i.sourceFile, 'utf8');
+    if (i.sourceFile && fs.statSync(i.sourceFile).size > MAX_SOURCE_BYTES) {
+      why = `it is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB (keep the original file)`;
+    } else if (i.sourceFile) {
+      text = fs.readFileSync(i.sourceFile, 'utf8');
+    }
   } catch {
     text = undefined;
   }
   if (text !== undefined && name) {
     extra.push({ path: `source/${safeFileName(name)}`, text, description: `the incident input ${name}` });
   } else {
-    missing.push({ what: 'the incident input file', why: i.sourceFile ? 'it could not be read' : 'it was not a file' });
+    missing.push({ what: 'the incident input file', why });
   }
   missing.push(
     { what: 'Rollbacks, Events, the bot Deployment', why: 'offline without a replay bundle' },
