@@ -137,9 +137,8 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
   );
   updateViewState(model, treeView, status);
   void openStartupLog(opener, bundles);
-  const last = cluster.lastSelection;
-  if (last && vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>('cluster.autoConnect')) {
-    void cluster.connect(last);
+  if (vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>('cluster.autoConnect')) {
+    void cluster.autoConnect();
   }
   return {
     model,

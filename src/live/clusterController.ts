@@ -105,6 +105,25 @@ export class ClusterController extends Disposable {
     return this.adapter;
   }
 
+  /**
+   * At startup (setting `cluster.autoConnect`): the last context and namespace of this workspace, else the
+   * kubeconfig's current context and the configured bot namespace. Quiet when there is no kubeconfig.
+   */
+  async autoConnect(): Promise<LiveSession | undefined> {
+    const last = this.lastSelection;
+    if (last) return this.connect(last);
+    let adapter: KubeAdapter;
+    try {
+      adapter = await this.getAdapter();
+      const current = adapter.loadKubeconfig().currentContext;
+      if (!current) return undefined;
+      return this.connect({ context: current, namespace: liveSettings().botNamespace });
+    } catch (e) {
+      this.log.info(`auto-connect skipped: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
   /** Connects to `sel`, or asks for a context and namespace. Returns the session, or undefined if cancelled. */
   async connect(sel?: ClusterSelection): Promise<LiveSession | undefined> {
     let adapter: KubeAdapter;
