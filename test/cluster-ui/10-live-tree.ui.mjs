@@ -131,6 +131,38 @@ export default async function ({ page, cs, outDir, helpers }) {
   await screenshot(page, outDir, 'live-tree');
   console.log(`    # ${label}: Needs attention -> Rolling back -> Rolled back`);
 
+  // The API server goes away for a few seconds mid-watch: the tree says so and keeps its data; a GuardTrip
+  // logged meanwhile arrives once it is back, and nothing that was already there is counted twice.
+  const total = async () =>
+    (await treeItems(page)).filter((r) => r.level === 1).reduce((n, r) => n + (Number(r.description) || 0), 0);
+  const before = await total();
+  const down = rpc('restartApiServer', { downMs: 6000 });
+  await waitFor(
+    async () => (await treeItems(page)).some((r) => r.label.startsWith('Disconnected since')),
+    30_000,
+    'the "Disconnected since" row while the API server is down',
+    { cs },
+  );
+  const hex2 = crypto.randomBytes(32).toString('hex');
+  const label2 = `sha256:${hex2.slice(0, 8)}…${hex2.slice(-4)}`;
+  fs.appendFileSync(need('PF_TEST_LOGS_FILE'), `${guardTrip(`sha256:${hex2}`, 0.91, 1).join('\n')}\n`);
+  await down;
+  await waitFor(
+    async () => {
+      const rows = await treeItems(page);
+      return rows.some((r) => r.label === label2) && !rows.some((r) => r.label.startsWith('Disconnected since'));
+    },
+    90_000,
+    `${label2}, logged while the API server was down, in the tree after it came back`,
+    { cs },
+  );
+  const after = await total();
+  const seen = (await treeItems(page)).filter((r) => r.label === label2).length;
+  if (after !== before + 1 || seen !== 1) {
+    throw new Error(`after the restart: ${after} incidents (expected ${before + 1}), ${label2} shown ${seen} times`);
+  }
+  console.log(`    # API server restart: disconnected row shown, ${before} -> ${after} incidents, none twice`);
+
   // The restricted user (authenticated, no RBAC bindings of its own) sees what it may not read, as tree rows.
   await connect(page, helpers, cs, 'pf-test-restricted', 'monitoring', { canListNamespaces: false });
   let missing = [];

@@ -37,6 +37,20 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     completedAt: new Date().toISOString(),
     message: 'night test',
   });
+  // The row moves between groups as the phase changes; act on it once it has settled under "Rolled back".
+  await waitFor(
+    async () => {
+      let group;
+      for (const r of await helpers.treeItems(page)) {
+        if (r.level === 1) group = r.label;
+        else if (r.level === 2 && r.label === label) return group === 'Rolled back';
+      }
+      return false;
+    },
+    60_000,
+    `${label} under "Rolled back"`,
+    { cs },
+  );
   console.log(`    # ${label}: GuardTrip in the tree, ${rollback} completed`);
 
   // 2. The triage panel.

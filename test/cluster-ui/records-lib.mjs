@@ -85,19 +85,29 @@ function incidentRow(page, label) {
     .first();
 }
 
-/** Right-clicks the incident's row and runs `item` of its context menu. */
-export async function rowMenu(page, helpers, cs, label, item) {
+const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+function menuEntry(page, text) {
+  return page
+    .locator('.context-view .monaco-menu .action-item')
+    .filter({ has: page.locator('.action-label', { hasText: exactly(text) }) })
+    .first();
+}
+
+/**
+ * Right-clicks the incident's row and runs an entry of its context menu; `path` may go through submenus
+ * (e.g. "Playbook", "Pause the Incident-Bot"), which open on hover.
+ */
+export async function rowMenu(page, helpers, cs, label, ...path) {
   const row = incidentRow(page, label);
   await row.scrollIntoViewIfNeeded();
   await row.click({ button: 'right' });
-  const entry = page
-    .locator('.context-view .monaco-menu .action-item')
-    .filter({
-      has: page.locator('.action-label', { hasText: new RegExp(`^${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
-    })
-    .first();
-  await helpers.waitFor(() => entry.isVisible(), 15_000, `the context menu entry "${item}"`, { cs });
-  await entry.click();
+  for (const [i, item] of path.entries()) {
+    const entry = menuEntry(page, item);
+    await helpers.waitFor(() => entry.isVisible(), 15_000, `the context menu entry "${item}"`, { cs });
+    if (i < path.length - 1) await entry.hover();
+    else await entry.click();
+  }
 }
 
 /** Clicks `button` of the modal dialog VS Code shows (a confirmation). */
