@@ -242,6 +242,8 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     console.log(`    # restricted: ${forbidden}`);
     await runCommand(page, 'PF Incident: Disconnect from Cluster', { cs });
   } finally {
+    // The palette runs had no incident: leave no incidents/_unscoped audit behind for the tests after this one.
+    fs.rmSync(path.join(workspace, 'incidents', '_unscoped'), { recursive: true, force: true });
     // Never leave the bot scaled down for the tests after this one.
     if ((await botReplicas().catch(() => initial)) !== initial) {
       await rpc('kubectl', ['scale', 'deployment/incident-bot', '-n', 'monitoring', `--replicas=${initial}`]);
