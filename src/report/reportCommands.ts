@@ -54,7 +54,13 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
     if (!t) return undefined;
     try {
       const now = new Date();
-      const inputs = readReportInputs(model, t.incident, t.dir, auditFilePath(t.root, t.incident.id));
+      const inputs = readReportInputs(
+        model,
+        t.incident,
+        t.dir,
+        auditFilePath(t.root, t.incident.id),
+        auditFilePath(t.root, undefined),
+      );
       const base = buildIncidentReport({
         incident: t.incident,
         rollbacks: inputs.rollbacks,
@@ -94,7 +100,13 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
       const inc = model.get(target.id);
       const entries = timelineEntries(
         inc,
-        readReportInputs(model, inc, path.dirname(target.file), auditFilePath(root, target.id)),
+        readReportInputs(
+          model,
+          inc,
+          path.dirname(target.file),
+          auditFilePath(root, target.id),
+          auditFilePath(root, undefined),
+        ),
       );
       const uri = vscode.Uri.file(target.file);
       // Unsaved edits of the engineer live in the editor: update the buffer there and leave saving to them.

@@ -40,9 +40,15 @@ export function readReportInputs(
   inc: Incident | undefined,
   dir: string,
   auditFile: string,
+  /** Steps run without an incident (from the palette): those since the incident began belong to its night too. */
+  unscopedAuditFile?: string,
 ): ReportInputs {
   const parsed = readAuditFile(auditFile);
   const audit = parsed.entries.filter((e) => !e.incidentId || !inc || e.incidentId === inc.id);
+  const since = Date.parse(inc?.firstSeen ?? '');
+  if (unscopedAuditFile && unscopedAuditFile !== auditFile && Number.isFinite(since)) {
+    audit.push(...readAuditFile(unscopedAuditFile).entries.filter((e) => Date.parse(e.when) >= since));
+  }
   const rec = readRecords(dir);
   const evidence: EvidenceItem[] = [];
   for (const folder of listEvidenceFolders(dir)) {

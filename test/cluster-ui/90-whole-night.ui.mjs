@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { extensionReady } from '../ui/ready.mjs';
-import { answerModal, connect, filesIn, newIncident, rowMenu, rpc, sqlLit } from './records-lib.mjs';
+import { answerModal, connect, filesIn, newIncident, rowMenuUntil, rpc, sqlLit } from './records-lib.mjs';
 
 export default async function ({ page, cs, outDir, workspace, helpers }) {
   const { waitFor, findInFrames, screenshot, runCommand } = helpers;
@@ -54,19 +54,30 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   console.log(`    # ${label}: GuardTrip in the tree, ${rollback} completed`);
 
   // 2. The triage panel.
-  await rowMenu(page, helpers, cs, label, 'Open Triage Panel');
-  await waitFor(
+  await rowMenuUntil(
+    page,
+    helpers,
+    cs,
+    label,
+    ['Open Triage Panel'],
     async () => !!(await findInFrames(page, 'body[data-chart-key] #chart svg')),
-    60_000,
     'the triage panel flowchart',
-    { cs },
   );
   await screenshot(page, outDir, 'night-triage');
 
   // 3. Pause the bot: the change is previewed and confirmed in a modal.
   let dir;
   try {
-    await rowMenu(page, helpers, cs, label, 'Pause the Incident-Bot');
+    const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Apply$/ }).first();
+    await rowMenuUntil(
+      page,
+      helpers,
+      cs,
+      label,
+      ['Pause the Incident-Bot'],
+      () => apply.isVisible(),
+      'the confirmation',
+    );
     const modal = await answerModal(page, helpers, cs, 'Apply', 'the confirmation of "Pause the Incident-Bot"');
     console.log(`    # confirmed: ${modal.split('\n')[0]}`);
     await waitFor(
@@ -98,20 +109,32 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     );
 
     // 4. Collect the evidence (live).
-    await rowMenu(page, helpers, cs, label, 'Collect Evidence');
     const manifest = path.join(dir, 'evidence', 'manifest.json');
-    await waitFor(() => fs.existsSync(manifest), 90_000, 'the evidence folder', { cs });
+    await rowMenuUntil(
+      page,
+      helpers,
+      cs,
+      label,
+      ['Collect Evidence'],
+      () => fs.existsSync(manifest),
+      'the evidence folder',
+      {
+        perAttemptMs: 45_000,
+      },
+    );
     const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
     console.log(`    # evidence: ${Object.keys(m.sha256).length} files, ${m.evidence.missing.length} missing`);
 
     // 5. Draft the report: it opens in the editor and holds the night's timeline.
-    await rowMenu(page, helpers, cs, label, 'Draft Incident Report');
     let report;
-    await waitFor(
+    await rowMenuUntil(
+      page,
+      helpers,
+      cs,
+      label,
+      ['Draft Incident Report'],
       () => (report = filesIn(dir, /^incident-report-\d{8}-\d{6}(-\d+)?\.md$/)[0]),
-      60_000,
       'the incident report file',
-      { cs },
     );
     const name = path.basename(report);
     await waitFor(

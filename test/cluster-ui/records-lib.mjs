@@ -110,6 +110,35 @@ export async function rowMenu(page, helpers, cs, label, ...path) {
   }
 }
 
+/**
+ * rowMenu until `done()` holds: the live tree redraws its rows as the cluster changes, which can close a context
+ * menu between the right-click and the click on its entry, so each attempt is checked by its effect.
+ */
+export async function rowMenuUntil(
+  page,
+  helpers,
+  cs,
+  label,
+  path,
+  done,
+  what,
+  { attempts = 4, perAttemptMs = 15_000 } = {},
+) {
+  for (let i = 1; ; i++) {
+    await page.keyboard.press('Escape');
+    await rowMenu(page, helpers, cs, label, ...path).catch((e) => {
+      if (i >= attempts) throw e;
+    });
+    try {
+      await helpers.waitFor(done, perAttemptMs, what, { cs });
+      return;
+    } catch (e) {
+      if (i >= attempts) throw e;
+      console.log(`    # ${what}: not yet after attempt ${i}, again`);
+    }
+  }
+}
+
 /** Clicks `button` of the modal dialog VS Code shows (a confirmation). */
 export async function answerModal(page, helpers, cs, button, what) {
   const btn = page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${button}$`) }).first();

@@ -171,6 +171,29 @@ suite('incident records: evidence, report, Slack', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  test('steps run without an incident (from the palette) since the incident began are in its report', async () => {
+    const id = await demoIncident();
+    const unscoped = path.join(root(), 'incidents', '_unscoped');
+    fs.mkdirSync(unscoped, { recursive: true });
+    const entry = (when: string, name: string): string =>
+      JSON.stringify({
+        ...JSON.parse(auditEntry(id, when)),
+        incidentId: undefined,
+        object: { kind: 'Deployment', name, namespace: 'monitoring' },
+      });
+    fs.writeFileSync(
+      path.join(unscoped, 'audit.jsonl'),
+      `${entry('2031-02-03T04:05:06Z', 'after-the-trip')}\n${entry('2001-01-01T00:00:00Z', 'long-before')}\n`,
+    );
+    try {
+      const md = fs.readFileSync((await vscode.commands.executeCommand<string>(Commands.reportDraft, id))!, 'utf8');
+      assert.match(md, /on Deployment monitoring\/after-the-trip/);
+      assert.ok(!md.includes('long-before'));
+    } finally {
+      fs.rmSync(unscoped, { recursive: true, force: true });
+    }
+  });
+
   test('Collect Evidence offline from the demo bundle: a new folder whose manifest verifies and opens as a bundle', async () => {
     const id = await demoIncident();
     const r = await vscode.commands.executeCommand<CollectResult>(Commands.evidenceCollect, id);
