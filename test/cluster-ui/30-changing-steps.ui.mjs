@@ -242,6 +242,9 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     console.log(`    # restricted: ${forbidden}`);
     await runCommand(page, 'PF Incident: Disconnect from Cluster', { cs });
   } finally {
+    // Leave the workbench as found: the diff editors and the notifications would cover what later tests look for.
+    await runCommand(page, 'View: Close All Editors', { cs }).catch(() => undefined);
+    await runCommand(page, 'Notifications: Clear All Notifications', { cs }).catch(() => undefined);
     // The palette runs had no incident: leave no incidents/_unscoped audit behind for the tests after this one.
     fs.rmSync(path.join(workspace, 'incidents', '_unscoped'), { recursive: true, force: true });
     // Never leave the bot scaled down for the tests after this one.
