@@ -88,13 +88,21 @@ async function logs(
   const out: string[] = [];
   for (const p of pods) {
     const c = container && p.containers.includes(container) ? container : undefined;
-    const l = await kube.podLogs(context, {
-      namespace,
-      pod: p.name,
-      ...(c ? { container: c } : {}),
-      timestamps: true,
-      sinceSeconds,
-    });
+    let l: { text: string; truncated: boolean };
+    try {
+      l = await kube.podLogs(context, {
+        namespace,
+        pod: p.name,
+        ...(c ? { container: c } : {}),
+        timestamps: true,
+        sinceSeconds,
+      });
+    } catch (e) {
+      // A missing permission is the step's answer; a pod that has no logs (Pending, gone) is one line of it.
+      if ((e as { kind?: string }).kind === 'forbidden') throw e;
+      out.push(`[pod/${p.name}] no logs (${p.phase}): ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
+      continue;
+    }
     for (const line of l.text.split('\n')) {
       if (line === '' || (grep !== undefined && !line.includes(grep))) continue;
       out.push(`[pod/${p.name}/${c ?? p.containers[0] ?? ''}] ${line}`);

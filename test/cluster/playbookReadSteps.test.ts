@@ -1,0 +1,70 @@
+// The playbook's read-only steps as the extension runs them (src/playbook/readStepRunner.ts: the adapter call and
+// the text of the result document) against the real API server and the seeded Provability-Fabric objects.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { StepId, StepParams } from '../../src/core/playbook/steps';
+import { buildStep, resolveNames } from '../../src/core/playbook/steps';
+import { namesFromSettings, runReadStep } from '../../src/playbook/readStepRunner';
+import { adapterFor, adminAdapter } from './actionHelpers';
+import { ADMIN, RESTRICTED, appendLog, env, randomHex, rpc, settings } from './helpers';
+
+const adapter = adminAdapter();
+
+async function run(id: StepId, params: StepParams = {}, kube = adapter, context = ADMIN) {
+  const names = namesFromSettings(settings());
+  const built = buildStep(id, { ...params, names });
+  assert.ok(built.ok, built.ok ? '' : built.error);
+  const n = resolveNames(names);
+  assert.ok(n.ok);
+  return runReadStep(kube, context, id, {
+    command: built.value,
+    names: n.value,
+    ...(params.capsuleHash ? { capsuleHash: params.capsuleHash } : {}),
+    ...(params.tenantId ? { tenantId: params.tenantId } : {}),
+  });
+}
+
+describe('playbook read steps through the extension runner', () => {
+  test("the incident's bot log lines: only lines naming the capsule, from every bot pod, with the kubectl line", async () => {
+    const hash = `sha256:${randomHex(32)}`;
+    appendLog([
+      `[Nest] 1  - 08/05/2025, 2:15:30 PM     LOG [KafkaService] Processing GuardTrip event: ${hash} (risk: 0.93)`,
+      `[Nest] 1  - 08/05/2025, 2:15:30 PM     LOG [KafkaService] unrelated ${randomHex(4)}`,
+    ]);
+    await rpc('syncLogs');
+    let r = await run('showBotLogs', { capsuleHash: hash });
+    for (let i = 0; i < 50 && !r.text.includes(hash); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await run('showBotLogs', { capsuleHash: hash });
+    }
+    assert.equal(r.language, 'log');
+    assert.match(r.text, /^# kubectl logs -l app=incident-bot -n monitoring/);
+    const lines = r.text.split('\n').filter((l) => l.startsWith('[pod/'));
+    assert.ok(lines.length >= 1, r.text);
+    for (const l of lines) assert.ok(l.includes(hash) || /no logs/.test(l), l);
+    assert.match(r.summary, /lines from \d+ bot pods/);
+  });
+
+  test('system status, Rollbacks, events and network policies render', async () => {
+    const status = await run('showSystemStatus');
+    assert.match(status.text, /NAMESPACE\s+NAME\s+READY\s+STATUS/);
+    assert.match(status.text, /monitoring\s+incident-bot-/);
+    const rollbacks = await run('showRollbacks');
+    assert.equal(rollbacks.language, 'yaml');
+    assert.match(rollbacks.summary, /^\d+ Rollbacks$/);
+    const events = await run('showEvents');
+    assert.match(events.text, /TIME\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+    const net = await run('showNetworkPolicies');
+    assert.match(net.summary, /\d+ policies, \d+ endpoint slices/);
+    const tenant = await run('showTenantPods', { tenantId: `tenant-${randomHex(3)}` });
+    assert.equal(tenant.summary, '0 pods of the tenant');
+  });
+
+  test('the restricted user: the step fails with the missing permission', async () => {
+    const restricted = adapterFor(env.restrictedKubeconfig);
+    await assert.rejects(run('showSystemStatus', {}, restricted, RESTRICTED), (e: { missing?: string }) => {
+      assert.match(e.missing ?? '', /list pods/);
+      return true;
+    });
+  });
+});
