@@ -7,6 +7,7 @@ import { Commands } from '../../src/constants';
 import { parseAuditLines } from '../../src/core/playbook/audit';
 import { HOSTILE_INPUTS } from '../../src/core/playbook/hostileCorpus';
 import { PLAYBOOK_STEPS, STEP_IDS, stepCommandId } from '../../src/core/playbook/steps';
+import { samplesFromIncidents, suggestRiskThreshold } from '../../src/core/playbook/thresholdSuggestion';
 import { checkCapsuleHash, checkHost, checkResourceName, checkTenantId } from '../../src/core/playbook/validation';
 import type { KubeAdapter } from '../../src/kube/types';
 import { DEFAULT_LIVE_SETTINGS } from '../../src/kube/types';
@@ -322,5 +323,60 @@ suite('playbook steps', () => {
     const t = await vscode.commands.executeCommand<StepResult>(Commands.stepRunInTerminal, undefined, 'showEvents');
     assert.ok(t.ok);
     assert.ok(vscode.window.terminals.some((x) => x.name === 'kubectl · kind-dev'));
+  });
+
+  test('Copy as kubectl and Run in Terminal refuse the hostile corpus as tenant id and capsule hash', async () => {
+    const a = await api();
+    const f = fakeKube();
+    a.playbook.overrides.session = { context: 'kind-dev', settings: { ...DEFAULT_LIVE_SETTINGS }, kube: f.kube };
+    await vscode.env.clipboard.writeText('untouched');
+    let n = 0;
+    for (const h of HOSTILE_INPUTS) {
+      for (const [step, arg, valid] of [
+        ['showTenantPods', { tenantId: h.value }, checkTenantId(h.value).ok],
+        ['showCapsule', { capsuleHash: h.value }, checkCapsuleHash(h.value).ok],
+      ] as const) {
+        if (valid) continue;
+        for (const cmd of [Commands.stepCopyKubectl, Commands.stepRunInTerminal]) {
+          const r = await vscode.commands.executeCommand<StepResult>(cmd, undefined, step, { ...arg, noPrompt: true });
+          assert.ok(!r.ok && r.reason === 'invalid', `${cmd} ${step} ${h.id}: ${JSON.stringify(r)}`);
+          assert.ok(!/[\r\n\u0085\u2028\u2029]/.test(r.ok ? '' : r.error), `${h.id}: one line`);
+          n++;
+        }
+      }
+    }
+    assert.ok(n > 40, String(n));
+    assert.equal(await vscode.env.clipboard.readText(), 'untouched');
+    assert.equal(f.calls.length, 0);
+  });
+
+  test('threshold tuning offers the value suggested from the false-positive history, and applies the pick', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand(Commands.openSample);
+    const f = fakeKube();
+    a.playbook.overrides.session = { context: 'kind-dev', settings: { ...DEFAULT_LIVE_SETTINGS }, kube: f.kube };
+    a.playbook.overrides.trusted = true;
+    a.playbook.overrides.ui = { showDiff: async () => undefined, confirm: async () => true };
+    const s = suggestRiskThreshold(samplesFromIncidents(a.model.list()), 0.8, 3);
+    console.log(`      # suggested RISK_SCORE_THRESHOLD ${s.value}: ${s.reasoning.join(' ').slice(0, 160)}`);
+    const running = vscode.commands.executeCommand<StepResult>(Commands.stepSetRiskThreshold);
+    // The quick pick lists the suggestion first (with its reasoning); accept it. Without a suggestion, the first item
+    // asks for a value, pre-filled with the current one.
+    await new Promise((r) => setTimeout(r, 800));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    if (s.value === null) {
+      await new Promise((r) => setTimeout(r, 500));
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    const r = await running;
+    assert.ok(r.ok, JSON.stringify(r));
+    const write = f.calls
+      .filter((c) => c.method === 'mutate')
+      .map((c) => c.args[1] as { op: string; env: string; value: string });
+    assert.equal(write.length, 2, 'dry run, then the write');
+    assert.equal(write[1]?.op, 'set-deployment-env');
+    assert.equal(write[1]?.env, 'RISK_SCORE_THRESHOLD');
+    assert.equal(write[1]?.value, s.value ?? '0.8');
+    await vscode.commands.executeCommand(Commands.clearIncidents);
   });
 });
