@@ -133,8 +133,10 @@ export async function rowMenuUntil(
       await helpers.waitFor(done, perAttemptMs, what, { cs });
       return;
     } catch (e) {
+      const rows = (await helpers.treeItems(page)).map((r) => `${r.level}:${r.label}`).join(', ');
+      const tabs = (await page.locator('.tabs-container .tab').allInnerTexts()).join(' | ');
+      console.log(`    # ${what}: not yet after attempt ${i} (tree: ${rows}; tabs: ${tabs})`);
       if (i >= attempts) throw e;
-      console.log(`    # ${what}: not yet after attempt ${i}, again`);
     }
   }
 }
