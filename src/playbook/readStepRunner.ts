@@ -14,6 +14,8 @@ export interface ReadStepInput {
   endpoint?: string;
   /** Lookback of log steps, seconds. */
   sinceSeconds?: number;
+  /** showMaintenanceStatus: the maintenance ConfigMap's data as the live connection watches it (null: absent). */
+  maintenance?: Record<string, string> | null;
 }
 
 export interface ReadStepResult {
@@ -220,6 +222,20 @@ export async function runReadStep(
       const r = await kube.probeEndpoint(context, { endpoint: input.endpoint ?? '' });
       return y(r, r.summary);
     }
+    case 'showMaintenanceStatus':
+      if (input.maintenance !== undefined) {
+        return y(
+          { configMap: `${n.maintenanceNamespace}/${n.maintenanceConfigMap}`, data: input.maintenance },
+          input.maintenance
+            ? `${Object.keys(input.maintenance).length} keys (as watched)`
+            : 'the ConfigMap does not exist',
+        );
+      }
+      return {
+        text: `${header}Not watched on this connection; run the kubectl line above (Run in Terminal).\n`,
+        language: 'plaintext',
+        summary: 'kubectl only',
+      };
     default:
       return {
         text: `${header}This step is not run through the API client; run the kubectl line above (Run in Terminal).\n`,

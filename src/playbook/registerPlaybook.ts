@@ -266,6 +266,9 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
             ...(input.value.capsuleHash ? { capsuleHash: input.value.capsuleHash } : {}),
             ...(input.value.tenantId ? { tenantId: input.value.tenantId } : {}),
             ...(input.value.endpoint ? { endpoint: input.value.endpoint } : {}),
+            ...(id === 'showMaintenanceStatus' && model.cluster && !api.overrides.session
+              ? { maintenance: model.cluster.configMap }
+              : {}),
           }),
       );
       const uri = await results.openResult(incidentId, step.title, r.text, r.language, r.summary);
