@@ -145,7 +145,7 @@ export async function rowMenuUntil(
 export async function answerModal(page, helpers, cs, button, what) {
   const btn = page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^${button}$`) }).first();
   await helpers.waitFor(() => btn.isVisible(), 60_000, what, { cs });
-  const text = await page.locator('.monaco-dialog-box').first().innerText();
+  const text = await page.locator('.monaco-dialog-box .dialog-message-text').first().innerText();
   await btn.click();
   return text;
 }
