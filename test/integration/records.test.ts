@@ -308,6 +308,9 @@ suite('incident records: evidence, report, Slack', () => {
       assert.equal(await vscode.commands.executeCommand(Commands.evidenceCollect, h.value), undefined, h.id);
       const t = await vscode.commands.executeCommand<TenantCheckResult>(Commands.checkTenantUsage, h.value, 'x');
       assert.equal(t?.status, 'cancelled', h.id);
+      assert.equal(await vscode.commands.executeCommand(Commands.reportUpdateTimeline, h.value), undefined, h.id);
+      const n = await vscode.commands.executeCommand<NotifyResult>(Commands.slackNotify, h.value, { preview: false });
+      assert.ok(n && ['no-webhook', 'cancelled'].includes(n.status), h.id);
       assert.equal(allFiles(root()).length, before, `${h.id} wrote a file`);
     }
     // Incidents whose tenant ids and capsule hashes are hostile (GuardTrips with the values the bot accepts unchecked).
@@ -345,6 +348,46 @@ suite('incident records: evidence, report, Slack', () => {
         );
         assert.ok(t && ['refused', 'not-connected'].includes(t.status), `${inc.id}: ${JSON.stringify(t)}`);
         await closeEditors();
+      }
+      // Their Slack summaries: posted as Block Kit with every value escaped (no mention, link or control survives).
+      const bodies: string[] = [];
+      const server = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          bodies.push(body);
+          res.end('ok');
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        await vscode.commands.executeCommand(
+          Commands.slackSetWebhook,
+          `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        );
+        for (const inc of a.model.list()) {
+          const n = await vscode.commands.executeCommand<NotifyResult>(Commands.slackNotify, inc.id, {
+            preview: false,
+          });
+          assert.equal(n?.status, 'sent', inc.id);
+        }
+      } finally {
+        await vscode.commands.executeCommand(Commands.slackClearWebhook);
+        server.close();
+      }
+      assert.equal(bodies.length, a.model.size);
+      for (const b of bodies) {
+        const msg = JSON.parse(b) as { text: string; blocks: unknown[] };
+        // mrkdwn (and the notification text) is parsed by Slack: no raw <…> (mentions, links, tags) may survive.
+        // plain_text (the header) is shown literally by Slack, so its characters stay as they are.
+        const mrkdwn: string[] = [msg.text];
+        JSON.stringify(msg.blocks, (_k, v: unknown) => {
+          const o = v as { type?: unknown; text?: unknown };
+          if (o && o.type === 'mrkdwn' && typeof o.text === 'string') mrkdwn.push(o.text);
+          return v;
+        });
+        for (const t of mrkdwn) assert.ok(!t.includes('<'), t);
+        assert.ok(!/[\u0000-\u0008\u000b-\u001f\u202a-\u202e\u2066-\u2069]/.test(msg.text), b.slice(0, 300));
       }
       for (const h of HOSTILE_INPUTS) {
         const t = await vscode.commands.executeCommand<TenantCheckResult>(
