@@ -112,7 +112,7 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
         : undefined,
     );
   };
-  const playbook = registerPlaybook({ context, model, cluster, log });
+  const playbook = registerPlaybook({ context, model, cluster, log, tree });
   context.subscriptions.push(...playbook.disposables);
   const status = vscode.window.createStatusBarItem('pfIncident.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'PF Incident Response';

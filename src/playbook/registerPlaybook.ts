@@ -64,6 +64,8 @@ export interface PlaybookDeps {
   model: IncidentModel;
   cluster: ClusterController;
   log: vscode.LogOutputChannel;
+  /** Shows "Playbook results (n)" under incidents. */
+  tree?: { setStepResults(count: (incidentId: string) => number, onDidAdd: vscode.Event<string>): void };
 }
 
 let whoCache: Promise<string> | undefined;
@@ -95,6 +97,7 @@ function incidentIdOf(target: unknown): string | undefined {
 export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disposable[]; api: PlaybookApi } {
   const { context: ext, model, cluster, log } = deps;
   const results = new ResultDocuments();
+  deps.tree?.setStepResults((id) => results.resultsFor(id).length, results.onDidAddResult);
   const locks = new ChangeLocks();
   const ui = new VscodeChangeUi(results);
   const status = new StatusItems(ext.workspaceState, locks, Commands.stepResumeBot);

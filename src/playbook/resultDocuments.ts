@@ -19,6 +19,9 @@ export class ResultDocuments implements vscode.TextDocumentContentProvider, vsco
   private seq = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
+  private readonly added = new vscode.EventEmitter<string>();
+  /** Fires the incident id when a result is linked to it. */
+  readonly onDidAddResult = this.added.event;
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '(this result is no longer available: run the step again)';
@@ -46,6 +49,7 @@ export class ResultDocuments implements vscode.TextDocumentContentProvider, vsco
     const inc = incidentId ?? 'no incident';
     const uri = this.put(inc, `${title} — ${inc}.${ext}`, text);
     this.links.push({ incidentId: inc, title, uri, when: new Date().toISOString(), summary });
+    this.added.fire(inc);
     const doc = await vscode.workspace.openTextDocument(uri);
     if (language === 'log' || language === 'yaml') {
       await vscode.languages.setTextDocumentLanguage(doc, language).then(undefined, () => undefined);
@@ -60,6 +64,7 @@ export class ResultDocuments implements vscode.TextDocumentContentProvider, vsco
 
   dispose(): void {
     this.changed.dispose();
+    this.added.dispose();
     this.texts.clear();
   }
 }

@@ -11,6 +11,7 @@ import { groupNodeId, incidentNodeId } from './nodes';
 import type { GroupDef, Grouping } from './grouping';
 import { attentionGrouping, verdictGrouping } from './grouping';
 import { effectiveVerdict, scoreText, timeText } from './presentation';
+import { Commands } from '../constants';
 import { botText, toTreeItem } from './treeItems';
 
 const REFRESH_DEBOUNCE_MS = 150;
@@ -25,6 +26,7 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
   private pendingGroups = new Set<string>();
   private pendingAll = false;
   private timer: NodeJS.Timeout | undefined;
+  private stepResults: ((incidentId: string) => number) | undefined;
 
   constructor(private readonly model: IncidentModel) {
     super();
@@ -331,10 +333,33 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
       description: inc.count > 1 ? `${timeText(inc.firstSeen)} → ${timeText(inc.lastSeen)}` : timeText(inc.firstSeen),
       icon: 'history',
     });
+    const results = this.stepResults?.(inc.id) ?? 0;
+    if (results > 0) {
+      out.push({
+        kind: 'detail',
+        id: id('results'),
+        incidentId: inc.id,
+        label: `Playbook results (${results})`,
+        description: 'read-only documents of the steps run',
+        icon: 'output',
+        command: { command: Commands.stepShowResults, arguments: [inc.id] },
+      });
+    }
     if (r.origin?.lines?.length) {
       out.push({ kind: 'lines', id: `lines:${inc.id}`, incidentId: inc.id, count: r.origin.lines.length });
     }
     return out.map((n) => this.node(n));
+  }
+
+  /** Playbook step results (src/playbook): a "Playbook results (n)" row under an incident that has some. */
+  setStepResults(count: (incidentId: string) => number, onDidAdd: vscode.Event<string>): void {
+    this.stepResults = count;
+    this.register(
+      onDidAdd((incidentId) => {
+        const n = this.nodes.get(incidentNodeId(incidentId));
+        if (n) this.changeEmitter.fire(n);
+      }),
+    );
   }
 
   override dispose(): void {

@@ -20,6 +20,8 @@ export type TreeNode =
       icon?: string;
       color?: string;
       tooltip?: string;
+      /** Run on click (e.g. the incident's playbook results). */
+      command?: { command: string; arguments: unknown[] };
     }
   | { kind: 'lines'; id: string; incidentId: string; count: number }
   | { kind: 'line'; id: string; incidentId: string; text: string; lineNo?: number };

@@ -140,6 +140,7 @@ export function toTreeItem(
         item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
       }
       if (node.tooltip) item.tooltip = node.tooltip;
+      if (node.command) item.command = { ...node.command, title: node.label };
       item.contextValue = 'detail';
       return item;
     }

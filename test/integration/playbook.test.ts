@@ -14,6 +14,7 @@ import { DEFAULT_LIVE_SETTINGS } from '../../src/kube/types';
 import { auditFilePath } from '../../src/playbook/auditStore';
 import type { StepResult } from '../../src/playbook/registerPlaybook';
 import { RESULT_SCHEME } from '../../src/playbook/resultDocuments';
+import { incidentNodeId } from '../../src/tree/nodes';
 import { api, extensionPath } from './util';
 
 const HASH = `sha256:${'ab'.repeat(32)}`;
@@ -377,6 +378,31 @@ suite('playbook steps', () => {
     assert.equal(write[1]?.op, 'set-deployment-env');
     assert.equal(write[1]?.env, 'RISK_SCORE_THRESHOLD');
     assert.equal(write[1]?.value, s.value ?? '0.8');
+    await vscode.commands.executeCommand(Commands.clearIncidents);
+  });
+
+  test('an incident with step results shows "Playbook results (n)", which opens them', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand(Commands.openSample);
+    const inc = a.model.list()[0];
+    assert.ok(inc);
+    const f = fakeKube();
+    a.playbook.overrides.session = { context: 'kind-dev', settings: { ...DEFAULT_LIVE_SETTINGS }, kube: f.kube };
+    const node = { kind: 'incident' as const, id: incidentNodeId(inc.id), incidentId: inc.id, group: '' };
+    const before = a.tree
+      .getChildren(node)
+      .filter((n) => n.kind === 'detail' && n.label.startsWith('Playbook results'));
+    assert.equal(before.length, 0);
+    for (const id of [Commands.stepShowRollbacks, Commands.stepShowSystemStatus]) {
+      const r = await vscode.commands.executeCommand<StepResult>(id, inc.id);
+      assert.ok(r.ok, JSON.stringify(r));
+    }
+    const row = a.tree.getChildren(node).find((n) => n.kind === 'detail' && n.label.startsWith('Playbook results'));
+    assert.ok(row && row.kind === 'detail');
+    assert.equal(row.label, 'Playbook results (2)');
+    const item = await a.tree.getTreeItem(row);
+    assert.equal(item.command?.command, Commands.stepShowResults);
+    assert.deepEqual(item.command?.arguments, [inc.id]);
     await vscode.commands.executeCommand(Commands.clearIncidents);
   });
 });
