@@ -105,7 +105,31 @@ export async function gatherLive(i: LiveInputs): Promise<EvidenceContent> {
   const extra: EvidenceFile[] = [];
   const missing: EvidenceMissing[] = [];
   const botLogs = [...s.record.logs.entries()].map(([pod, text]) => ({ pod, text }));
-  if (botLogs.length === 0) missing.push({ what: 'incident-bot logs', why: 'no bot pod log was streamed yet' });
+  if (botLogs.length === 0) {
+    // Nothing streamed yet (just connected, or the bot is paused): ask for the bot pods' logs directly.
+    try {
+      const sel = s.record.deployment?.selector ?? { app: s.settings.botDeployment };
+      const labelSelector = Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const pods = (await kube.listPodsAllNamespaces(ctx, { labelSelector })).filter(
+        (p) => p.namespace === s.settings.botNamespace,
+      );
+      for (const p of pods.slice(0, MAX_PODS)) {
+        const r = await kube.podLogs(ctx, {
+          namespace: p.namespace,
+          pod: p.name,
+          container: s.settings.botContainer,
+          sinceSeconds: s.settings.logLookbackSeconds || undefined,
+          timestamps: true,
+        });
+        botLogs.push({ pod: p.name, text: r.text });
+      }
+      if (botLogs.length === 0) missing.push({ what: 'incident-bot logs', why: 'no bot pod is running' });
+    } catch (e) {
+      missing.push({ what: 'incident-bot logs', why: errText(e) });
+    }
+  }
 
   try {
     const attestors = await kube.listPodsAllNamespaces(ctx, { labelSelector: 'app=attestor' });

@@ -97,7 +97,11 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
       .digest('hex');
     if (got !== sha) throw new Error(`${rel}: SHA-256 mismatch`);
   }
-  if (!m.rollbacks || m.logs.length === 0) throw new Error(`the bundle part is incomplete: ${JSON.stringify(m.logs)}`);
+  if (!m.rollbacks || !m.events || m.logs.length === 0 || m.metrics.length === 0) {
+    throw new Error(`the bundle part is incomplete: ${JSON.stringify({ logs: m.logs, metrics: m.metrics })}`);
+  }
+  // What could not be had is named with the reason (kwok serves no attestor log; no sidecar pod is seeded).
+  if (!m.evidence.missing.every((x) => x.what && x.why)) throw new Error('a missing item without its reason');
   console.log(
     `    # live evidence: ${Object.keys(m.sha256).length} files; missing: ${m.evidence.missing.map((x) => `${x.what} (${x.why})`).join('; ') || 'none'}`,
   );
