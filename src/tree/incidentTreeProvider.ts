@@ -12,7 +12,7 @@ import type { GroupDef, Grouping } from './grouping';
 import { attentionGrouping, verdictGrouping } from './grouping';
 import { effectiveVerdict, scoreText, timeText } from './presentation';
 import { Commands } from '../constants';
-import { botText, toTreeItem } from './treeItems';
+import { botText, incidentTooltip, toTreeItem } from './treeItems';
 
 const REFRESH_DEBOUNCE_MS = 150;
 
@@ -117,6 +117,15 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
         ? rollbackTenant(inc, this.model.cluster.rollbacks, this.model.windowMs)
         : undefined;
     return toTreeItem(node, inc, 0, undefined, hint);
+  }
+
+  /** Called by VS Code on hover: with 10,000 incidents, tooltips built up front would all sit in memory. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'incident' && item.tooltip === undefined) {
+      const inc = this.model.get(node.incidentId);
+      if (inc) item.tooltip = incidentTooltip(inc);
+    }
+    return item;
   }
 
   getChildren(node?: TreeNode): TreeNode[] {

@@ -120,7 +120,7 @@ export function toTreeItem(
       const item = new vscode.TreeItem(incidentLabel(inc), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
       item.description = incidentDescription(inc, tenantHint);
-      item.tooltip = incidentTooltip(inc);
+      // The tooltip (a few hundred bytes of Markdown per incident) is built on hover: IncidentTreeProvider.resolveTreeItem.
       item.iconPath = new vscode.ThemeIcon(style.icon, new vscode.ThemeColor(style.color));
       item.resourceUri = incidentUri(inc.id);
       const tokens = ['incident', `verdict-${verdict}`];

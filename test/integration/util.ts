@@ -44,7 +44,7 @@ export async function snapshot(a: PfIncidentApi, depth = 2, node?: TreeNode): Pr
   const nodes = (await a.tree.getChildren(node)) ?? [];
   const rows: Row[] = [];
   for (const n of nodes) {
-    const item = a.tree.getTreeItem(n);
+    const item = a.tree.resolveTreeItem(a.tree.getTreeItem(n), n);
     const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
     rows.push({
       label: labelOf(item),
