@@ -13,7 +13,7 @@ import { incidentTenant } from '../report/reportInputs';
 import { errText, gatherLive, gatherOffline, ledgerJson, runLedgerCheck } from './gather';
 import { LEDGER_CHECKS_DIR, writeNewFile } from './incidentFolder';
 import { auditFilePath } from '../playbook/auditStore';
-import { appendAuditEntry, appendRecord, currentUser } from './records';
+import { RECORDS_FILE, appendAuditEntry, appendRecord, currentUser } from './records';
 import type { EvidenceFile } from './writeEvidence';
 import { writeEvidence } from './writeEvidence';
 
@@ -58,6 +58,14 @@ function earlierRecords(dir: string, audit: string): EvidenceFile[] {
   const out: EvidenceFile[] = [];
   if (fs.existsSync(audit)) {
     out.push({ path: 'audit/audit.jsonl', text: fs.readFileSync(audit, 'utf8'), description: 'audit trail so far' });
+  }
+  const records = path.join(dir, RECORDS_FILE);
+  if (fs.existsSync(records)) {
+    out.push({
+      path: 'audit/records.jsonl',
+      text: fs.readFileSync(records, 'utf8'),
+      description: 'evidence, reports and Slack posts so far',
+    });
   }
   const checks = path.join(dir, LEDGER_CHECKS_DIR);
   for (const n of fs.existsSync(checks) ? fs.readdirSync(checks).sort() : []) {

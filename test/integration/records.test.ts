@@ -214,6 +214,8 @@ suite('incident records: evidence, report, Slack', () => {
 
     const second = await vscode.commands.executeCommand<CollectResult>(Commands.evidenceCollect, id);
     assert.equal(second?.dir, path.join(root(), 'incidents', id, 'evidence-2'));
+    // The second folder keeps the records so far (the first collection among them), hashed like the rest.
+    assert.match(fs.readFileSync(path.join(second.dir, 'audit', 'records.jsonl'), 'utf8'), /evidence-collected/);
 
     const report = (await vscode.commands.executeCommand<string>(Commands.reportDraft, id))!;
     const md = fs.readFileSync(report, 'utf8');
