@@ -11,7 +11,7 @@ import { appendRecord } from '../evidence/records';
 import type { IncidentModel } from '../model/incidentModel';
 import { auditFilePath } from '../playbook/auditStore';
 import { incidentTarget, resolveIncident, workspaceRoot } from './incidentTarget';
-import { readReportInputs, timelineEntries } from './reportInputs';
+import { readReportInputs, timelineEntries, withTenant } from './reportInputs';
 
 export interface TimelineUpdateResult {
   file: string;
@@ -62,7 +62,7 @@ export function registerReportCommands(model: IncidentModel, log: vscode.LogOutp
         auditFilePath(t.root, undefined),
       );
       const base = buildIncidentReport({
-        incident: t.incident,
+        incident: withTenant(model, t.incident),
         rollbacks: inputs.rollbacks,
         audit: inputs.audit,
         evidence: inputs.evidence,

@@ -34,6 +34,11 @@ export function incidentTenant(model: IncidentModel, inc: Incident): string | nu
   return inc.tenantId ?? incidentRollbacks(model, inc).find((r) => r.tenantId)?.tenantId ?? null;
 }
 
+/** The incident as reports and Slack show it: with its Rollbacks' tenant when its GuardTrips named none. */
+export function withTenant(model: IncidentModel, inc: Incident): Incident {
+  return inc.tenantId ? inc : { ...inc, tenantId: incidentTenant(model, inc) };
+}
+
 /** `auditFile`: where the playbook commands keep the incident's audit trail (src/playbook/auditStore.ts). */
 export function readReportInputs(
   model: IncidentModel,

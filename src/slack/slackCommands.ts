@@ -9,7 +9,7 @@ import { incidentDir, listReports } from '../evidence/incidentFolder';
 import { appendRecord } from '../evidence/records';
 import type { IncidentModel } from '../model/incidentModel';
 import { resolveIncident } from '../report/incidentTarget';
-import { incidentRollbacks } from '../report/reportInputs';
+import { incidentRollbacks, withTenant } from '../report/reportInputs';
 import { previewText, scrubUrl, webhookUrlProblem } from './webhookUrl';
 
 /** SecretStorage key of the webhook URL; the URL is never put in settings, logs, reports or workspaceState. */
@@ -138,7 +138,7 @@ export function registerSlackCommands(
       const report = root?.scheme === 'file' ? listReports(incidentDir(root.fsPath, inc.id)).at(-1) : undefined;
       incidentId = inc.id;
       message = buildSlackMessage({
-        incident: inc,
+        incident: withTenant(model, inc),
         rollbacks: incidentRollbacks(model, inc),
         ...(report ? { reportName: path.basename(report) } : {}),
       });
