@@ -358,9 +358,21 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
     target: unknown,
     stepArg: unknown,
     extra: unknown,
+    /** Typing a changing step into a terminal is guarded like running it (trust, read-only contexts). */
+    guardChanging = false,
   ): Promise<{ line: string; context?: string } | StepResult> {
     const step = await pickStep(stepArg);
     if (!step) return { ok: false, error: 'cancelled' };
+    if (guardChanging && step.changing) {
+      if (!trusted()) {
+        return fail(`${step.title}: changing steps are disabled in Restricted Mode (trust the workspace first)`, {
+          reason: 'untrusted',
+        });
+      }
+      const ctx = session()?.context;
+      const refused = ctx ? locks.refusal(ctx, readOnlyPatterns()) : null;
+      if (refused) return fail(refused, { reason: 'read-only' });
+    }
     const args: StepArgs = typeof extra === 'object' && extra !== null ? (extra as StepArgs) : {};
     const incidentId = incidentIdOf(target);
     const s = session();
@@ -400,7 +412,7 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
     vscode.commands.registerCommand(
       Commands.stepRunInTerminal,
       async (target?: unknown, step?: unknown, extra?: unknown) => {
-        const r = await kubectlLine(target, step, extra);
+        const r = await kubectlLine(target, step, extra, true);
         if (!('line' in r)) return r;
         const name = `kubectl · ${r.context ?? 'current context'}`;
         const term = vscode.window.terminals.find((t) => t.name === name) ?? vscode.window.createTerminal({ name });

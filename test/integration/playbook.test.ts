@@ -324,6 +324,17 @@ suite('playbook steps', () => {
     const t = await vscode.commands.executeCommand<StepResult>(Commands.stepRunInTerminal, undefined, 'showEvents');
     assert.ok(t.ok);
     assert.ok(vscode.window.terminals.some((x) => x.name === 'kubectl · kind-dev'));
+    // A changing step typed into a terminal is guarded like running it: Restricted Mode, read-only contexts.
+    a.playbook.overrides.trusted = false;
+    const u = await vscode.commands.executeCommand<StepResult>(Commands.stepRunInTerminal, undefined, 'pauseBot');
+    assert.ok(!u.ok && u.reason === 'untrusted', JSON.stringify(u));
+    a.playbook.overrides.trusted = true;
+    a.playbook.overrides.session = { context: 'prod-1', settings: { ...DEFAULT_LIVE_SETTINGS }, kube: f.kube };
+    const ro = await vscode.commands.executeCommand<StepResult>(Commands.stepRunInTerminal, undefined, 'pauseBot');
+    assert.ok(!ro.ok && ro.reason === 'read-only', JSON.stringify(ro));
+    const copied = await vscode.commands.executeCommand<StepResult>(Commands.stepCopyKubectl, undefined, 'pauseBot');
+    assert.ok(copied.ok, 'copying is always allowed');
+    assert.match(await vscode.env.clipboard.readText(), /^kubectl --context=prod-1 scale deployment\/incident-bot/);
   });
 
   test('Copy as kubectl and Run in Terminal refuse the hostile corpus as tenant id and capsule hash', async () => {
