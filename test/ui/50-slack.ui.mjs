@@ -9,6 +9,9 @@ import { extensionReady } from './ready.mjs';
 export default async function ({ page, cs, outDir, helpers }) {
   const { runCommand, waitFor, screenshot } = helpers;
   await extensionReady(page, helpers, cs);
+  // Whatever an earlier file left open (a palette, a dialog) is closed first.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
   const bodies = [];
   let status = 500;
   const server = http.createServer((req, res) => {
@@ -64,9 +67,9 @@ export default async function ({ page, cs, outDir, helpers }) {
       'incidents to pick',
       { cs },
     );
-    await input.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row').first().click();
     const dialog = page.locator('.monaco-dialog-box');
-    await waitFor(() => dialog.isVisible(), 15_000, 'the preview', { cs });
+    await waitFor(() => dialog.isVisible(), 30_000, 'the preview', { cs });
     const preview = await dialog.innerText();
     if (!preview.includes('Send this incident summary to Slack?') || !/Notification text: GuardTrip /.test(preview)) {
       throw new Error(`unexpected preview: ${preview}`);
