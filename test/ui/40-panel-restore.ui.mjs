@@ -63,7 +63,7 @@ export default async function ({ page, cs, helpers }) {
   // The demo bundle is not reopened: the serializer revives the panel, whose incident the model must still
   // know, so open the same bundle again first, as the engineer would after a restart.
   await extensionReady(page, helpers, cs);
-  await helpers.runCommand(page, 'PF Incident: Open Demo Incident', { cs });
+  await helpers.runCommand(page, 'PF Incident: Open Demo Incident', { cs, timeoutMs: 90_000 });
   const after = await panelState(page, helpers, cs, 'the revived triage panel after the reload');
   if (after.hash !== before.hash || after.highlighted !== before.highlighted) {
     throw new Error(`restored ${JSON.stringify(after)} != before ${JSON.stringify(before)}`);

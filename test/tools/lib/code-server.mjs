@@ -632,9 +632,9 @@ export async function paletteLabels(
         `the command palette closed or stayed empty while waiting for ${until.what ?? `rows for "${query}"`}`,
       );
     } catch (e) {
-      if (attempt >= 4 || Date.now() >= deadline) throw e;
+      if (Date.now() >= deadline) throw e;
       await page.keyboard.press('Escape').catch(() => undefined);
-      await page.waitForTimeout(500 * attempt);
+      await page.waitForTimeout(Math.min(3000, 500 * attempt));
     }
   }
   return labels;
