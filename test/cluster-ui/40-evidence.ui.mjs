@@ -81,6 +81,8 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   await screenshot(page, outDir, 'ledger-check');
 
   // Live evidence: through the adapter, with the incident's tenant (from its Rollback) checked in the ledger.
+  // 30-changing-steps scaled the bot to 0 and back: its new pod must be ready to be port-forwarded to.
+  await rpc('kubectl', ['rollout', 'status', 'deployment/incident-bot', '-n', 'monitoring', '--timeout=90s']);
   await runCommand(page, 'PF Incident: Collect Evidence', { cs });
   const manifestFile = path.join(dir, 'evidence', 'manifest.json');
   await pickIncidentIfAsked(page, helpers, cs, label, async () => fs.existsSync(manifestFile));
@@ -98,7 +100,9 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     if (got !== sha) throw new Error(`${rel}: SHA-256 mismatch`);
   }
   if (!m.rollbacks || !m.events || m.logs.length === 0 || m.metrics.length === 0) {
-    throw new Error(`the bundle part is incomplete: ${JSON.stringify({ logs: m.logs, metrics: m.metrics })}`);
+    throw new Error(
+      `the bundle part is incomplete: ${JSON.stringify({ logs: m.logs, metrics: m.metrics, missing: m.evidence.missing })}`,
+    );
   }
   // What could not be had is named with the reason (kwok serves no attestor log; no sidecar pod is seeded).
   if (!m.evidence.missing.every((x) => x.what && x.why)) throw new Error('a missing item without its reason');
