@@ -141,6 +141,16 @@ export class IncidentModel implements vscode.Disposable {
 
   /** Updates what is known from the cluster (Rollbacks, bot env, connection state) and redraws. */
   updateCluster(patch: Partial<ClusterData>): void {
+    // Watches repeat what we know (a Deployment's status churn, a relist): redrawing the tree for nothing would
+    // close an open context menu and move the engineer's selection, so unchanged parts are dropped.
+    const current = this.cluster as Partial<Record<keyof ClusterData, unknown>> | undefined;
+    if (current) {
+      const changed = (Object.keys(patch) as (keyof ClusterData)[]).filter(
+        (k) => JSON.stringify(current[k]) !== JSON.stringify(patch[k]),
+      );
+      if (changed.length === 0) return;
+      patch = Object.fromEntries(changed.map((k) => [k, patch[k]])) as Partial<ClusterData>;
+    }
     this.cluster = {
       ...(this.cluster ?? {
         live: false,
