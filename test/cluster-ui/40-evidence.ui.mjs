@@ -83,16 +83,19 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   // Live evidence: through the adapter, with the incident's tenant (from its Rollback) checked in the ledger.
   // 30-changing-steps scaled the bot to 0 and back: its new pod must be ready to be port-forwarded to.
   let botReady = false;
-  for (const end = Date.now() + 120_000; !botReady && Date.now() < end;) {
+  for (const end = Date.now() + 45_000; !botReady && Date.now() < end;) {
+    // What the adapter looks for: a Running bot pod whose Ready condition is True.
     const r = await rpc('kubectl', [
       'get',
-      'deployment/incident-bot',
+      'pods',
       '-n',
       'monitoring',
+      '-l',
+      'app=incident-bot',
       '-o',
-      'jsonpath={.status.readyReplicas}',
+      'jsonpath={range .items[*]}{.status.phase}/{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
     ]);
-    botReady = Number(r.stdout) >= 1;
+    botReady = /^Running\/True$/m.test(r.stdout ?? '');
     if (!botReady) await page.waitForTimeout(1000);
   }
   await runCommand(page, 'PF Incident: Collect Evidence', { cs });
@@ -111,7 +114,8 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
       .digest('hex');
     if (got !== sha) throw new Error(`${rel}: SHA-256 mismatch`);
   }
-  // Without a ready bot pod (kwok's node can lag on a loaded machine) the snapshot must be named as missing.
+  // Without a ready bot pod (after the node:test files the replaced bot pod stays unready in kwok) the snapshot
+  // must be named as missing, with that reason.
   const metricsOk =
     m.metrics.length > 0 ||
     (!botReady && m.evidence.missing.some((x) => /metrics/.test(x.what) && /ready/.test(x.why)));
