@@ -6,15 +6,10 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { connect, need } from '../cluster-ui/records-lib.mjs';
 import { extensionReady } from '../ui/ready.mjs';
 
 const EVENTS = Number(process.env.PF_BENCH_EVENTS ?? 50);
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through node test/tools/test-cluster.mjs --ui-tests`);
-  return v;
-}
 
 function lines(hash, risk) {
   const p = (level, ctx, msg) => `[Nest] 1  - 08/05/2025, 2:15:30 PM ${level.padStart(7)} [${ctx}] ${msg}`;
@@ -59,17 +54,6 @@ function kubectlFollower() {
   return { line: (text) => new Promise((resolve) => waiting.set(text, resolve)), stop: () => child.kill('SIGKILL') };
 }
 
-async function pick(page, helpers, cs, label, what) {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
-  await input.fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-  });
-  await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
-  await row.first().click();
-}
-
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -78,9 +62,7 @@ const pct = (xs, p) => {
 export default async function ({ page, cs, helpers }) {
   const { waitFor, treeItems } = helpers;
   await extensionReady(page, helpers, cs);
-  await helpers.runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
-  await pick(page, helpers, cs, 'pf-test', 'the context picker');
-  await pick(page, helpers, cs, 'monitoring', 'the namespace picker');
+  await connect(page, helpers, cs);
   const logsFile = need('PF_TEST_LOGS_FILE');
   const total = async () =>
     (await treeItems(page)).filter((r) => r.level === 1).reduce((s, r) => s + (Number(r.description) || 0), 0);

@@ -6,38 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { extensionReady } from '../ui/ready.mjs';
-
-/* global document -- evaluate() callbacks run in the browser */
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through node test/tools/test-cluster.mjs`);
-  return v;
-}
-
-async function rpc(op, ...args) {
-  const res = await fetch(need('PF_TEST_CONTROL'), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ op, args }),
-  });
-  const out = await res.json();
-  if (!out.ok) throw new Error(`${op}: ${out.error}`);
-  return out.result;
-}
-
-/** What the bot prints for one GuardTrip it rolled back (fact sheet §2.8, plain NestJS form). */
-function guardTrip(hash, risk, misses) {
-  const p = (level, ctx, msg) => `[Nest] 1  - 08/05/2025, 2:15:30 PM ${level.padStart(7)} [${ctx}] ${msg}`;
-  const reason = `high_risk_${hash}`;
-  return [
-    p('LOG', 'KafkaService', `Processing GuardTrip event: ${hash} (risk: ${risk})`),
-    p('LOG', 'DecisionEngineService', `Evaluating GuardTrip: risk=${risk}, misses=${misses}`),
-    p('WARN', 'DecisionEngineService', `Rollback decision: ${reason} for capsule ${hash}`),
-    p('WARN', 'KafkaService', `Rollback decision made: ${reason} for capsule ${hash}`),
-    p('LOG', 'DecisionEngineService', `Executing rollback to release v0.1.0 for reason: ${reason}`),
-  ];
-}
+import { connect, guardTripLines as guardTrip, need, rpc } from './records-lib.mjs';
 
 /** The group (level-1 row) each incident row sits under, by the row's label. */
 async function groupOf(helpers, page, label) {
@@ -50,49 +19,10 @@ async function groupOf(helpers, page, label) {
   return undefined;
 }
 
-async function pick(page, helpers, cs, label, what) {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
-  await input.fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-  });
-  await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
-  await row.first().click();
-}
-
-async function connect(page, helpers, cs, context, namespace, { canListNamespaces = true } = {}) {
-  await helpers.runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
-  await pick(page, helpers, cs, context, 'the context picker');
-  if (canListNamespaces) {
-    await pick(page, helpers, cs, namespace, 'the namespace picker');
-    return;
-  }
-  // Namespaces cannot be listed: an input box asks for it, pre-filled with the bot's default namespace.
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await helpers.waitFor(
-    async () => (await input.isVisible()) && (await input.inputValue()) === namespace,
-    30_000,
-    `the namespace input box with "${namespace}"`,
-    { cs },
-  );
-  await input.press('Enter');
-}
-
-async function statusBarText(page) {
-  return page.evaluate(() => document.querySelector('.part.statusbar')?.textContent ?? '');
-}
-
 export default async function ({ page, cs, outDir, helpers }) {
   const { waitFor, treeItems, screenshot } = helpers;
   await extensionReady(page, helpers, cs);
-  await connect(page, helpers, cs, 'pf-test', 'monitoring');
-  await waitFor(
-    async () => (await statusBarText(page)).includes('pf-test · monitoring'),
-    30_000,
-    'the cluster status bar item',
-    { cs },
-  );
+  await connect(page, helpers, cs);
 
   const hex = crypto.randomBytes(32).toString('hex');
   const hash = `sha256:${hex}`;
@@ -164,7 +94,7 @@ export default async function ({ page, cs, outDir, helpers }) {
   console.log(`    # API server restart: disconnected row shown, ${before} -> ${after} incidents, none twice`);
 
   // The restricted user (authenticated, no RBAC bindings of its own) sees what it may not read, as tree rows.
-  await connect(page, helpers, cs, 'pf-test-restricted', 'monitoring', { canListNamespaces: false });
+  await connect(page, helpers, cs, { context: 'pf-test-restricted', canListNamespaces: false });
   let missing = [];
   await waitFor(
     async () => {

@@ -3,14 +3,9 @@
 // prom-client registry of the bot, test/tools/cluster/fake-bot-metrics.mjs). What prom-client is told to record
 // shows in the panel: the gauge as set, the tenants' GuardTrips, and the p95 of the observed decision latencies.
 import { extensionReady } from '../ui/ready.mjs';
+import { connect, need } from './records-lib.mjs';
 
 /* global document -- evaluate() callbacks run in the webview's frame */
-function need(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through node test/tools/test-cluster.mjs`);
-  return v;
-}
-
 async function bot(msg) {
   const res = await fetch(need('PF_TEST_BOT_METRICS_CONTROL'), {
     method: 'POST',
@@ -20,17 +15,6 @@ async function bot(msg) {
   const out = await res.json();
   if (!out.ok) throw new Error(`fake-bot-metrics ${msg.op}: ${out.error}`);
   return out.result;
-}
-
-async function pick(page, helpers, cs, label, what) {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
-  await input.fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-  });
-  await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
-  await row.first().click();
 }
 
 async function metricsState(page, helpers) {
@@ -55,9 +39,7 @@ export default async function ({ page, cs, outDir, helpers }) {
   await bot({ op: 'active', value: 3 });
   await bot({ op: 'guardTrip', tenantId: 'tenant-ui-metrics', n: 4 });
 
-  await runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
-  await pick(page, helpers, cs, 'pf-test', 'the context picker');
-  await pick(page, helpers, cs, 'monitoring', 'the namespace picker');
+  await connect(page, helpers, cs);
   await waitFor(
     async () => (await helpers.treeItems(page)).some((r) => r.level === 2),
     60_000,

@@ -6,25 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { extensionReady } from '../ui/ready.mjs';
+import { connect, rpc, statusBarText } from './records-lib.mjs';
+
+const norm = (s) => (s ?? '').replace(/\u00a0/g, ' ');
 
 /* global document -- evaluate() callbacks run in the browser */
-
-function need(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through node test/tools/test-cluster.mjs`);
-  return v;
-}
-
-async function rpc(op, ...args) {
-  const res = await fetch(need('PF_TEST_CONTROL'), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ op, args }),
-  });
-  const out = await res.json();
-  if (!out.ok) throw new Error(`${op}: ${out.error}`);
-  return out.result;
-}
 
 async function botReplicas() {
   const r = await rpc('kubectl', [
@@ -38,46 +24,6 @@ async function botReplicas() {
   ]);
   if (r.code !== 0) throw new Error(`kubectl get deployment: ${r.stderr}`);
   return Number(r.stdout.trim());
-}
-
-async function pick(page, helpers, cs, label, what) {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
-  await input.fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-  });
-  await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
-  await row.first().click();
-}
-
-async function connect(page, helpers, cs, context, namespace, { canListNamespaces = true } = {}) {
-  await helpers.runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
-  await pick(page, helpers, cs, context, 'the context picker');
-  if (canListNamespaces) {
-    await pick(page, helpers, cs, namespace, 'the namespace picker');
-  } else {
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await helpers.waitFor(
-      async () => (await input.isVisible()) && (await input.inputValue()) === namespace,
-      30_000,
-      `the namespace input box with "${namespace}"`,
-      { cs },
-    );
-    await input.press('Enter');
-  }
-  await helpers.waitFor(
-    async () => (await statusBarText(page)).includes(`${context} · ${namespace}`),
-    30_000,
-    `the status bar to show ${context} · ${namespace}`,
-    { cs },
-  );
-}
-
-const norm = (s) => (s ?? '').replace(/\u00a0/g, ' ');
-
-async function statusBarText(page) {
-  return norm(await page.evaluate(() => document.querySelector('.part.statusbar')?.textContent ?? ''));
 }
 
 async function dialog(page) {
@@ -162,7 +108,7 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   await extensionReady(page, helpers, cs);
   const initial = await botReplicas();
   try {
-    await connect(page, helpers, cs, 'pf-test', 'monitoring');
+    await connect(page, helpers, cs);
 
     // --- pause: dry-run diff N → 0, modal, apply, audit, status-bar countdown -----------------------------------------
     await runCommand(page, 'PF Incident: Pause the Incident-Bot', { cs });
@@ -234,7 +180,7 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
     console.log(`    # read-only: ${ro}`);
 
     // --- the restricted user is refused with the missing permission --------------------------------------------------
-    await connect(page, helpers, cs, 'pf-test-restricted', 'monitoring', { canListNamespaces: false });
+    await connect(page, helpers, cs, { context: 'pf-test-restricted', canListNamespaces: false });
     await runCommand(page, 'PF Incident: Pause the Incident-Bot', { cs });
     const forbidden = await waitToast(page, helpers, cs, /missing permission .*deployments/, 'the forbidden refusal');
     if ((await botReplicas()) !== initial) throw new Error('the restricted user changed the Deployment');

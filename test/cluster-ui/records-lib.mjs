@@ -1,5 +1,6 @@
-// Shared by the incident-records UI tests (40-evidence, 90-whole-night): the control endpoint of
-// test/tools/test-cluster.mjs, GuardTrip log lines, pickers, tree context menus and the incident folder.
+// Shared by the code-server files run against the cluster tier (test/cluster-ui, test/bench-live): the control
+// endpoint of test/tools/test-cluster.mjs, GuardTrip log lines, pickers, connecting, tree context menus and the
+// incident folder.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,28 +40,54 @@ export function guardTripLines(hash, risk, misses) {
 
 export const rowLabel = (hex) => `sha256:${hex.slice(0, 8)}…${hex.slice(-4)}`;
 
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Picks the QuickPick row whose label is exactly `label` ("pf-test", not "pf-test-restricted"). */
 export async function pick(page, helpers, cs, label, what) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await helpers.waitFor(() => input.isVisible(), 30_000, what, { cs });
   await input.fill(label);
   const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: label }),
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }),
   });
   await helpers.waitFor(async () => (await row.count()) > 0, 30_000, `${what}: a row "${label}"`, { cs });
   await row.first().click();
 }
 
-export async function connect(page, helpers, cs) {
+/** The status bar's text, with the non-breaking spaces VS Code puts in item labels made plain. */
+export async function statusBarText(page) {
+  const text = await page.evaluate(() => document.querySelector('.part.statusbar')?.textContent ?? '');
+  return text.replace(/\u00a0/g, ' ');
+}
+
+/**
+ * Connect to Cluster… through the context and namespace pickers. When namespaces cannot be listed (a user without
+ * RBAC), an input box asks for it, pre-filled with the bot's default namespace.
+ */
+export async function connect(
+  page,
+  helpers,
+  cs,
+  { context = 'pf-test', namespace = 'monitoring', canListNamespaces = true } = {},
+) {
   await helpers.runCommand(page, 'PF Incident: Connect to Cluster…', { cs });
-  await pick(page, helpers, cs, 'pf-test', 'the context picker');
-  await pick(page, helpers, cs, 'monitoring', 'the namespace picker');
+  await pick(page, helpers, cs, context, 'the context picker');
+  if (canListNamespaces) {
+    await pick(page, helpers, cs, namespace, 'the namespace picker');
+  } else {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await helpers.waitFor(
+      async () => (await input.isVisible()) && (await input.inputValue()) === namespace,
+      30_000,
+      `the namespace input box with "${namespace}"`,
+      { cs },
+    );
+    await input.press('Enter');
+  }
   await helpers.waitFor(
-    () =>
-      page.evaluate(() =>
-        (document.querySelector('.part.statusbar')?.textContent ?? '').includes('pf-test · monitoring'),
-      ),
+    async () => (await statusBarText(page)).includes(`${context} · ${namespace}`),
     30_000,
-    'the cluster status bar item',
+    `the status bar to show ${context} · ${namespace}`,
     { cs },
   );
 }
