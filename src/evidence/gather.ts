@@ -9,7 +9,7 @@ import { shellJoin } from '../core/playbook/shellQuote';
 import type { LedgerQueryResult, PodSummary } from '../kube/actionTypes';
 import type { KubeAdapter } from '../kube/types';
 import type { LiveSession } from '../live/liveSession';
-import { deploymentObject } from '../live/saveSnapshot';
+import { configMapObject, deploymentObject } from '../live/saveSnapshot';
 import type { EvidenceContent, EvidenceFile, EvidenceMissing } from './writeEvidence';
 import { safeFileName } from './writeEvidence';
 
@@ -180,14 +180,7 @@ export async function gatherLive(i: LiveInputs): Promise<EvidenceContent> {
     rollbacks: [...s.record.rollbacks.values()],
     events: s.record.events,
     deployment: deploymentObject(s),
-    configMap: s.record.configMap
-      ? {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: s.settings.maintenanceConfigMap },
-          data: s.record.configMap,
-        }
-      : undefined,
+    configMap: configMapObject(s),
     metrics,
     extra,
     missing,

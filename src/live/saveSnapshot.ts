@@ -33,6 +33,17 @@ export function deploymentObject(s: LiveSession): unknown {
   };
 }
 
+/** The maintenance ConfigMap as the live watch last saw it, as a bundle stores it. */
+export function configMapObject(s: LiveSession): unknown {
+  if (!s.record.configMap) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: s.settings.maintenanceConfigMap },
+    data: s.record.configMap,
+  };
+}
+
 /** "Save Cluster Snapshot as Bundle": what the live session has seen, as a replay bundle in a new folder. */
 export function registerSaveSnapshot(
   current: () => LiveSession | undefined,
@@ -67,14 +78,7 @@ export function registerSaveSnapshot(
         rollbacks: [...s.record.rollbacks.values()],
         events: s.record.events,
         deployment: deploymentObject(s),
-        configMap: s.record.configMap
-          ? {
-              apiVersion: 'v1',
-              kind: 'ConfigMap',
-              metadata: { name: s.settings.maintenanceConfigMap },
-              data: s.record.configMap,
-            }
-          : undefined,
+        configMap: configMapObject(s),
         metrics: scrapes(),
       });
     } catch (e) {
