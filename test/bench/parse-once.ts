@@ -12,12 +12,28 @@ async function main(): Promise<void> {
   const reader = new TriageInputReader('log');
   const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * 60_000 });
   let events = 0;
-  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20, encoding: 'utf8' });
-  for await (const chunk of stream) {
-    for (const e of reader.push(chunk as string)) {
-      events++;
-      if (mode === 'incidents') book.add(e);
+  if (process.argv[4] === 'text') {
+    // The decoded-text entry point (live streams use it), for comparison.
+    const stream = fs.createReadStream(file, { highWaterMark: 1 << 20, encoding: 'utf8' });
+    for await (const chunk of stream) {
+      for (const e of reader.push(chunk as string)) {
+        events++;
+        if (mode === 'incidents') book.add(e);
+      }
     }
+  } else {
+    // As the extension and the CLI read files: bytes, one reused buffer, no decoding of the whole text.
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      for (const e of reader.pushBytes(buf.subarray(0, n))) {
+        events++;
+        if (mode === 'incidents') book.add(e);
+      }
+    }
+    fs.closeSync(fd);
   }
   for (const e of reader.end()) {
     events++;

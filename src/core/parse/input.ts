@@ -3,6 +3,7 @@ import { asAlertmanagerDocument, parseAlertmanager } from './alertmanager';
 import { looksLikeEventLine, parseEventLine } from './events';
 import type { LogStats } from './logParser';
 import { IncidentLogParser } from './logParser';
+import { copyBytes, newBytes, utf8 } from './nestBytes';
 
 export type InputFormat = 'auto' | 'events' | 'alertmanager' | 'log';
 export const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'events', 'alertmanager', 'log'];
@@ -30,6 +31,8 @@ export interface ReaderOptions {
 }
 
 const MAX_AUTO_PROBE = 8 * 1024 * 1024;
+/** Longest partial line (in characters) the reader holds for JSON detection before reading it as it is. */
+const MAX_CARRY = 1024 * 1024;
 
 /**
  * Reads any supported input incrementally and yields GuardTrip inputs in arrival order. `auto` follows
@@ -54,6 +57,14 @@ export class TriageInputReader {
   private badEventLines = 0;
   private alertsSkipped = 0;
   private alertmanagerUsed = false;
+  /** Set once byte input has to be decoded (JSON input): from then on every chunk goes through `push`. */
+  private textDecoder: InstanceType<typeof TextDecoder> | null = null;
+  private bytesProbed = false;
+  private bytesSeen = false;
+  private probeBytes: Uint8Array | null = null;
+  private carryBytes: Uint8Array | null = null;
+  /** After a runaway line: the rest of it, up to its newline, is skipped. */
+  private dropping = false;
 
   constructor(
     private readonly format: InputFormat,
@@ -118,9 +129,63 @@ export class TriageInputReader {
     return this.lines(chunk);
   }
 
+  /**
+   * Adds a chunk of UTF-8 bytes (a file read as it is). Same result as `push` of the decoded text; log lines are
+   * read in place, which is several times faster on large logs. The chunk is not kept.
+   */
+  pushBytes(chunk: Uint8Array): GuardTripInput[] {
+    if (this.fatal) return [];
+    if (!this.bytesSeen && chunk.length > 0) {
+      this.bytesSeen = true;
+      // A byte order mark is not text (TextDecoder drops it too); split across chunks it is read as text.
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    if (this.textDecoder) return this.push(this.textDecoder.decode(chunk, { stream: true }));
+    if (this.mode === 'probe' && !this.bytesProbed) {
+      // A log decides on its first non-blank byte; JSON (events, or an Alertmanager document) goes through `push`.
+      let i = 0;
+      while (
+        i < chunk.length &&
+        ((chunk[i] as number) === 32 || ((chunk[i] as number) >= 9 && (chunk[i] as number) <= 13))
+      )
+        i++;
+      if (i === chunk.length) {
+        this.probeBytes = this.probeBytes ? concatChunks(this.probeBytes, chunk) : copyBytes(chunk);
+        return [];
+      }
+      this.bytesProbed = true;
+      // Non-ASCII first: a byte order mark or Unicode space may hide a '{' (the text probe trims them).
+      if (chunk[i] !== 123 /* { */ && (chunk[i] as number) < 0x80 && this.buffer === '') {
+        this.mode = 'lines';
+      }
+    }
+    if (this.mode !== 'lines' || this.carry !== '') {
+      this.textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      const pending = this.probeBytes;
+      this.probeBytes = null;
+      return this.push(this.textDecoder.decode(pending ? concatChunks(pending, chunk) : chunk, { stream: true }));
+    }
+    if (this.probeBytes) {
+      chunk = concatChunks(this.probeBytes, chunk);
+      this.probeBytes = null;
+    }
+    return this.linesBytes(chunk);
+  }
+
   end(): GuardTripInput[] {
     if (this.fatal) return [];
     const out: GuardTripInput[] = [];
+    if (this.probeBytes) {
+      const b = this.probeBytes;
+      this.probeBytes = null;
+      out.push(...this.push(new TextDecoder('utf-8', { ignoreBOM: true }).decode(b)));
+    }
+    if (this.textDecoder) {
+      const rest = this.textDecoder.decode();
+      this.textDecoder = null;
+      if (rest) out.push(...this.push(rest));
+    }
+    if (this.fatal) return [];
     if (this.mode === 'probe') {
       const doc = asAlertmanagerDocument(this.buffer);
       if (doc) return this.document(doc);
@@ -138,6 +203,11 @@ export class TriageInputReader {
       const rest = this.carry;
       this.carry = '';
       out.push(...this.oneLine(rest));
+    }
+    if (this.carryBytes) {
+      const rest = this.carryBytes;
+      this.carryBytes = null;
+      this.oneLineBytes(rest, 0, rest.length, out);
     }
     out.push(...this.log.end());
     return out;
@@ -159,13 +229,20 @@ export class TriageInputReader {
   }
 
   private lines(chunk: string): GuardTripInput[] {
+    // A log goes to the log parser whole: it splits lines itself and bounds runaway lines.
+    if (this.format === 'log') return this.log.push(chunk);
     const out: GuardTripInput[] = [];
     let text = chunk;
-    if (this.carry) {
+    let start = 0;
+    if (this.dropping) {
+      const nl = text.indexOf('\n');
+      if (nl === -1) return out;
+      this.dropping = false;
+      start = nl + 1;
+    } else if (this.carry) {
       text = this.carry + chunk;
       this.carry = '';
     }
-    let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl === -1) break;
@@ -176,14 +253,77 @@ export class TriageInputReader {
     }
     if (start < text.length) {
       this.carry = text.slice(start);
-      // A runaway line without newline goes to the log parser's own cap instead of growing here.
-      if (this.carry.length > 1024 * 1024) {
-        const r = this.oneLine(this.carry);
-        this.carry = '';
-        if (r.length) out.push(...r);
+      if (this.carry.length > MAX_CARRY) this.runaway(this.carry, out);
+    }
+    return out;
+  }
+
+  /** A line without newline beyond MAX_CARRY is read as it is (the log parser counts it as oversized) and the rest of it dropped. */
+  private runaway(text: string, out: GuardTripInput[]): void {
+    this.carry = '';
+    this.carryBytes = null;
+    this.dropping = true;
+    const r = this.oneLine(text);
+    if (r.length) out.push(...r);
+  }
+
+  private linesBytes(chunk: Uint8Array): GuardTripInput[] {
+    if (this.format === 'log') return this.log.pushBytes(chunk);
+    const out: GuardTripInput[] = [];
+    let start = 0;
+    let buf = chunk;
+    if (this.dropping) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) return out;
+      this.dropping = false;
+      start = nl + 1;
+    } else if (this.carryBytes) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        this.carryBytes = concatChunks(this.carryBytes, chunk);
+        if (this.carryBytes.length > MAX_CARRY) {
+          const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.carryBytes);
+          if (text.length > MAX_CARRY) this.runaway(text, out);
+        }
+        return out;
+      }
+      buf = concatChunks(this.carryBytes, chunk.subarray(0, nl + 1));
+      this.carryBytes = null;
+      this.oneLineBytes(buf, 0, buf.length - 1, out);
+      buf = chunk;
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl === -1) break;
+      this.oneLineBytes(buf, start, nl, out);
+      start = nl + 1;
+    }
+    if (start < buf.length) {
+      this.carryBytes = copyBytes(buf, start);
+      if (this.carryBytes.length > MAX_CARRY) {
+        const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.carryBytes);
+        if (text.length > MAX_CARRY) this.runaway(text, out);
       }
     }
     return out;
+  }
+
+  /** `oneLine` for bytes: lines that may be JSON events are decoded and read as text, log lines in place. */
+  private oneLineBytes(buf: Uint8Array, start: number, end: number, out: GuardTripInput[]): void {
+    let i = start;
+    while (i < end && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13 || buf[i] === 11 || buf[i] === 12)) i++;
+    if (i === end || buf[i] === 123 /* { */ || (buf[i] as number) >= 0x80 || this.format === 'events') {
+      const r = this.oneLine(utf8(buf, start, end));
+      for (const e of r) out.push(e);
+      return;
+    }
+    this.lineNo++;
+    this.sawLog = true;
+    // `oneLine` removes one carriage return before the log parser sees the line; so must this.
+    const e = buf[end - 1] === 13 ? end - 1 : end;
+    const r = this.log.pushLineBytes(buf, start, e);
+    for (const x of r) out.push(x);
   }
 
   private oneLine(raw: string): GuardTripInput[] {
@@ -213,6 +353,13 @@ export class TriageInputReader {
     if (line.trim() !== '') this.sawLog = true;
     return this.log.pushLine(line);
   }
+}
+
+function concatChunks(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = newBytes(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Reads a whole text at once (tests, small files). */

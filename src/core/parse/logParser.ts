@@ -1,6 +1,7 @@
 import type { BotObservation, GuardTripInput } from '../guardTrip';
 import { stripAnsi } from './ansi';
-import type { NestEntry } from './nestLine';
+import type { NestBytesEntry } from './nestBytes';
+import { copyBytes, newBytes, scanNestBytes, stripEscapesInto, utf8 } from './nestBytes';
 import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
 import { logNumber } from './numbers';
 
@@ -66,6 +67,13 @@ const DEFAULT_MAX_LINE = 256 * 1024;
 const NONE: GuardTripInput[] = Object.freeze([]) as unknown as GuardTripInput[];
 const MAX_OBJECT_LINES = 400;
 
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = newBytes(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 const RE_PROCESSING = /^Processing GuardTrip event: (.*) \(risk: (.*)\)$/;
 const RE_ALERT = /^Processing alert for capsule (.*): risk=(\S*), misses=(\S*)$/;
 const RE_EVALUATING = /^Evaluating GuardTrip: risk=(\S*), misses=(\S*)$/;
@@ -99,7 +107,36 @@ export class IncidentLogParser {
   private readonly streams = new Map<string, StreamState>();
   private readonly out: GuardTripInput[] = [];
   private carry: Record<string, string> = {};
+  private readonly carryBytes = new Map<string, Uint8Array>();
   private discarding: Record<string, boolean> = {};
+  /**
+   * The entry being handled. Its display line, context and time become strings only when the incident needs them
+   * (most lines of a large log never do): `lineText()`, `context()`, `entryTime()`.
+   */
+  private curLine: string | null = null;
+  private curBuf: Uint8Array | null = null;
+  private curStart = 0;
+  private curEnd = 0;
+  private curHasEscape = false;
+  private curContext: string | null = null;
+  private curRawTime: string | null = null;
+  private curPrefixTime: string | null = null;
+  private readonly scan: NestBytesEntry = {
+    level: '',
+    timeStart: 0,
+    timeEnd: 0,
+    contextStart: -1,
+    contextEnd: -1,
+    messageStart: 0,
+    messageEnd: 0,
+    hasEscape: false,
+  };
+  private readonly scratch: { bytes: Uint8Array } = { bytes: newBytes(1024) };
+  private lastTimeBytes = new Uint8Array(48);
+  private lastTimeLen = -1;
+  private lastTimeIso: string | null = null;
+  private lastStreamId: string | null = null;
+  private lastStream: StreamState | null = null;
   private lineNo = 0;
   private readonly maxLine: number;
   private readonly maxKept: number;
@@ -147,6 +184,58 @@ export class IncidentLogParser {
     return this.drain();
   }
 
+  /**
+   * Adds a chunk of UTF-8 bytes (a file read without decoding it first). The same result as `push` of the decoded
+   * text, faster: common Nest lines are read in place. The chunk is not kept; the caller may reuse it.
+   */
+  pushBytes(chunk: Uint8Array, streamId = ''): GuardTripInput[] {
+    let start = 0;
+    const prev = this.carryBytes.get(streamId);
+    if (prev !== undefined || this.discarding[streamId]) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        if (!this.discarding[streamId]) this.carryRest(prev ? concatBytes(prev, chunk) : copyBytes(chunk), streamId);
+        return this.drain();
+      }
+      if (this.discarding[streamId]) {
+        delete this.discarding[streamId];
+      } else if (prev) {
+        this.carryBytes.delete(streamId);
+        const line = concatBytes(prev, chunk.subarray(0, nl));
+        this.lineBytes(line, 0, line.length, streamId);
+      }
+      start = nl + 1;
+    }
+    const n = chunk.length;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl === -1) break;
+      this.lineBytes(chunk, start, nl, streamId);
+      start = nl + 1;
+    }
+    if (start < n) this.carryRest(copyBytes(chunk, start), streamId);
+    return this.drain();
+  }
+
+  /** Adds one complete line of UTF-8 bytes (without its newline). */
+  pushLineBytes(buf: Uint8Array, start: number, end: number, streamId = ''): GuardTripInput[] {
+    this.lineBytes(buf, start, end, streamId);
+    return this.out.length ? this.drain() : NONE;
+  }
+
+  private carryRest(rest: Uint8Array, streamId: string): void {
+    // Measured in characters, as `push` does, so both entry points discard the same lines.
+    if (rest.length > this.maxLine && utf8(rest, 0, rest.length).length > this.maxLine) {
+      this.carryBytes.delete(streamId);
+      this.stats.oversized++;
+      this.lineNo++;
+      this.stats.lines++;
+      this.discarding[streamId] = true;
+      return;
+    }
+    this.carryBytes.set(streamId, rest);
+  }
+
   /** Adds one complete line (without its newline); used by readers that split lines themselves. */
   pushLine(line: string, streamId = ''): GuardTripInput[] {
     this.line(line, streamId);
@@ -168,6 +257,10 @@ export class IncidentLogParser {
 
   /** Ends the input: reads any unterminated last line and finalizes everything. */
   end(): GuardTripInput[] {
+    for (const [id, rest] of [...this.carryBytes]) {
+      this.carryBytes.delete(id);
+      if (rest.length) this.lineBytes(rest, 0, rest.length, id);
+    }
     for (const id of Object.keys(this.carry)) {
       const rest = this.carry[id];
       delete this.carry[id];
@@ -186,6 +279,7 @@ export class IncidentLogParser {
   }
 
   private state(id: string): StreamState {
+    if (id === this.lastStreamId && this.lastStream) return this.lastStream;
     let s = this.streams.get(id);
     if (!s) {
       s = {
@@ -199,7 +293,78 @@ export class IncidentLogParser {
       };
       this.streams.set(id, s);
     }
+    this.lastStreamId = id;
+    this.lastStream = s;
     return s;
+  }
+
+  /** One line of UTF-8 bytes: common Nest entries in place, anything else through the string parser. */
+  private lineBytes(buf: Uint8Array, start: number, end: number, streamId: string): void {
+    const e = this.scan;
+    if (end - start <= this.maxLine && !this.state(streamId).objectLines && scanNestBytes(buf, start, end, e)) {
+      this.lineNo++;
+      this.stats.lines++;
+      this.stats.nestLines++;
+      this.curLine = null;
+      this.curBuf = buf;
+      this.curStart = start;
+      this.curEnd = end > start && buf[end - 1] === 13 ? end - 1 : end;
+      this.curHasEscape = e.hasEscape;
+      this.curContext = e.contextStart === -1 ? '' : null;
+      this.curRawTime = null;
+      this.curPrefixTime = null;
+      this.entry(this.state(streamId), e.level, utf8(buf, e.messageStart, e.messageEnd), streamId);
+      this.curBuf = null;
+      return;
+    }
+    this.line(utf8(buf, start, end), streamId);
+  }
+
+  /** The current entry's line as shown to people (ANSI removed, prefixes kept as the string parser keeps them). */
+  private lineText(): string {
+    if (this.curLine !== null) return this.curLine;
+    const buf = this.curBuf as Uint8Array;
+    if (!this.curHasEscape) {
+      this.curLine = utf8(buf, this.curStart, this.curEnd);
+    } else {
+      const n = stripEscapesInto(buf, this.curStart, this.curEnd, this.scratch);
+      this.curLine = utf8(this.scratch.bytes, 0, n);
+    }
+    return this.curLine;
+  }
+
+  private context(): string {
+    if (this.curContext === null) {
+      this.curContext = utf8(this.curBuf as Uint8Array, this.scan.contextStart, this.scan.contextEnd).trim();
+    }
+    return this.curContext;
+  }
+
+  /** ISO time of the current entry: the kubectl timestamp when there is one, else the Nest time read as UTC. */
+  private entryTime(): string | null {
+    if (this.curPrefixTime !== null) return this.curPrefixTime;
+    if (this.curRawTime !== null) return nestTimeToIso(this.curRawTime);
+    const buf = this.curBuf as Uint8Array;
+    const { timeStart, timeEnd } = this.scan;
+    const len = timeEnd - timeStart;
+    // Consecutive lines mostly share the same second: compare bytes before making a string of them.
+    if (len === this.lastTimeLen) {
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (this.lastTimeBytes[k] !== buf[timeStart + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastTimeIso;
+    }
+    const iso = nestTimeToIso(utf8(buf, timeStart, timeEnd));
+    if (len <= this.lastTimeBytes.length) {
+      this.lastTimeBytes.set(buf.subarray(timeStart, timeEnd), 0);
+      this.lastTimeLen = len;
+      this.lastTimeIso = iso;
+    }
+    return iso;
   }
 
   private line(raw: string, streamId: string): void {
@@ -247,7 +412,12 @@ export class IncidentLogParser {
         return;
       }
       this.stats.nestLines++;
-      this.entry(s, e, ts.time, line, stream);
+      this.curBuf = null;
+      this.curLine = line;
+      this.curContext = e.context;
+      this.curRawTime = e.rawTime;
+      this.curPrefixTime = ts.time;
+      this.entry(s, e.level, e.message, stream);
       return;
     }
     if (line.startsWith('{') && line.includes('"kafkajs"')) {
@@ -258,27 +428,26 @@ export class IncidentLogParser {
     this.stats.otherLines++;
   }
 
-  private keep(p: Pending, line: string): void {
+  private keep(p: Pending): void {
     p.lastLine = this.lineNo;
-    if (p.lines.length < this.maxKept) p.lines.push(line);
+    if (p.lines.length < this.maxKept) p.lines.push(this.lineText());
   }
 
-  private entry(s: StreamState, e: NestEntry, prefixTime: string | null, line: string, stream: string): void {
-    const msg = e.message;
+  private entry(s: StreamState, level: string, msg: string, stream: string): void {
     // Converting the Nest time costs more than the rest of the line: only done for lines that start something.
-    const time = (): string | null => prefixTime ?? nestTimeToIso(e.rawTime);
+    const time = (): string | null => this.entryTime();
 
     if (s.errorHead) {
       const head = s.errorHead;
       s.errorHead = null;
-      if (e.level === 'ERROR' && e.context === head.context) {
-        this.errorPair(s, head.head, msg, line);
+      if (level === 'ERROR' && this.context() === head.context) {
+        this.errorPair(s, head.head, msg);
         return;
       }
     }
-    if (e.level === 'ERROR' && msg.endsWith(':')) {
-      s.errorHead = { context: e.context, head: msg.slice(0, -1) };
-      if (s.pending) this.keep(s.pending, line);
+    if (level === 'ERROR' && msg.endsWith(':')) {
+      s.errorHead = { context: this.context(), head: msg.slice(0, -1) };
+      if (s.pending) this.keep(s.pending);
       return;
     }
 
@@ -294,21 +463,12 @@ export class IncidentLogParser {
     if (c0 === 80 /* P */) {
       let m = RE_PROCESSING.exec(msg);
       if (m) {
-        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), null, time(), 'kafka', line);
+        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), null, time(), 'kafka');
         return;
       }
       m = RE_ALERT.exec(msg);
       if (m) {
-        this.begin(
-          s,
-          stream,
-          m[1] as string,
-          logNumber(m[2] as string),
-          logNumber(m[3] as string),
-          time(),
-          'alert',
-          line,
-        );
+        this.begin(s, stream, m[1] as string, logNumber(m[2] as string), logNumber(m[3] as string), time(), 'alert');
         return;
       }
     } else if (c0 === 69 /* E */) {
@@ -318,10 +478,10 @@ export class IncidentLogParser {
         if (!p || p.evaluated) {
           // The look-back window started between "Processing" and "Evaluating": still one evaluated GuardTrip.
           if (p) this.finish(s);
-          p = this.newPending(null, time(), undefined, line);
+          p = this.newPending(null, time(), undefined);
           s.pending = p;
         } else {
-          this.keep(p, line);
+          this.keep(p);
         }
         p.risk = logNumber(m[1] as string);
         p.misses = logNumber(m[2] as string);
@@ -331,7 +491,7 @@ export class IncidentLogParser {
       const x = RE_EXECUTING.exec(msg);
       if (x && s.pending) {
         s.pending.bot.targetRelease = x[1] as string;
-        this.keep(s.pending, line);
+        this.keep(s.pending);
         return;
       }
     } else if (c0 === 82 /* R */) {
@@ -344,7 +504,7 @@ export class IncidentLogParser {
           if (reason.startsWith('high_risk_')) p.bot.reasonKind = 'high_risk';
           else if (reason.startsWith('heartbeat_miss_')) p.bot.reasonKind = 'heartbeat_miss';
           if (!p.capsuleHash) p.capsuleHash = m[3] as string;
-          this.keep(p, line);
+          this.keep(p);
         }
         return;
       }
@@ -352,7 +512,7 @@ export class IncidentLogParser {
       if (c) {
         if (s.pending) {
           s.pending.bot.rollbackName = (c[1] as string).trim();
-          this.keep(s.pending, line);
+          this.keep(s.pending);
           this.finish(s);
         }
         return;
@@ -369,9 +529,9 @@ export class IncidentLogParser {
         if (p) {
           p.bot.decision = 'no-rollback';
           if (!p.capsuleHash) p.capsuleHash = m[2] as string;
-          this.keep(p, line);
+          this.keep(p);
           // The engine logs first; the caller's line (Kafka service or alert controller) closes the event.
-          if (e.context !== 'DecisionEngineService') this.finish(s);
+          if (this.context() !== 'DecisionEngineService') this.finish(s);
         }
         return;
       }
@@ -389,7 +549,7 @@ export class IncidentLogParser {
       if (msg.startsWith('Cannot execute rollback')) {
         if (s.pending) {
           s.pending.bot.rollbackError = msg;
-          this.keep(s.pending, line);
+          this.keep(s.pending);
           this.finish(s);
         }
         return;
@@ -397,10 +557,10 @@ export class IncidentLogParser {
     }
   }
 
-  private errorPair(s: StreamState, head: string, text: string, line: string): void {
+  private errorPair(s: StreamState, head: string, text: string): void {
     const p = s.pending;
     if (!p) return;
-    this.keep(p, line);
+    this.keep(p);
     const full = `${head}: ${text}`;
     if (head === 'Failed to execute rollback') {
       p.bot.rollbackError = text;
@@ -412,12 +572,7 @@ export class IncidentLogParser {
     }
   }
 
-  private newPending(
-    hash: string | null,
-    time: string | null,
-    path: 'kafka' | 'alert' | undefined,
-    line: string,
-  ): Pending {
+  private newPending(hash: string | null, time: string | null, path: 'kafka' | 'alert' | undefined): Pending {
     return {
       capsuleHash: hash,
       tenantId: null,
@@ -428,7 +583,7 @@ export class IncidentLogParser {
       bot: { decision: 'unknown', ...(path ? { path } : {}) },
       firstLine: this.lineNo,
       lastLine: this.lineNo,
-      lines: [line],
+      lines: [this.lineText()],
     };
   }
 
@@ -440,10 +595,9 @@ export class IncidentLogParser {
     misses: number | null,
     time: string | null,
     path: 'kafka' | 'alert',
-    line: string,
   ): void {
     if (s.pending) this.finish(s);
-    const p = this.newPending(hash, time, path, line);
+    const p = this.newPending(hash, time, path);
     p.risk = risk;
     p.misses = misses;
     s.pending = p;
