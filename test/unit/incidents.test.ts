@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { fnv1a64 } from '../../src/core/hash';
-import { IncidentBook } from '../../src/core/incidents';
+import { IncidentBook, timeOf } from '../../src/core/incidents';
 import { DEFAULT_THRESHOLDS, withThresholds } from '../../src/core/thresholds';
 import { ev, HASH_B } from './helpers';
 
@@ -114,4 +115,61 @@ test('the book keeps at most maxIncidents, evicting the least recently active', 
     book.list().map((i) => i.capsuleHash?.slice(7, 8)),
     ['4', '3', '5'],
   );
+});
+
+describe('fast paths give exactly what the general code gives', () => {
+  test('fnv1a64 equals the float formulation of FNV-1a on any text', () => {
+    // The reference: the 64-bit multiply in two 32-bit halves with a float carry (the earlier implementation).
+    const reference = (s: string): string => {
+      let h1 = 0x84222325;
+      let h2 = 0xcbf29ce4;
+      for (let i = 0; i < s.length; i++) {
+        h1 = (h1 ^ s.charCodeAt(i)) >>> 0;
+        const l = h1 * 0x1b3;
+        const h = h2 * 0x1b3 + (h1 << 8) + Math.floor(l / 0x100000000);
+        h1 = l >>> 0;
+        h2 = h >>> 0;
+      }
+      return h2.toString(16).padStart(8, '0') + h1.toString(16).padStart(8, '0');
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => assert.equal(fnv1a64(s), reference(s))),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('timeOf equals Date.parse for ISO times and anything else', () => {
+    const same = (s: string): void => {
+      const t = Date.parse(s);
+      assert.equal(timeOf(s), Number.isFinite(t) ? t : null, s);
+    };
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date(-62_000_000_000_000), max: new Date(253_402_300_799_999), noInvalidDate: true }),
+        (d) => same(d.toISOString()),
+      ),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.nat(10_000), fc.nat(14), fc.nat(33), fc.nat(25), fc.nat(61), fc.nat(61), fc.nat(999)),
+        ([y, mo, d, h, mi, s, ms]) => {
+          const p = (n: number, w: number): string => String(n).padStart(w, '0');
+          same(`${p(y, 4)}-${p(mo, 2)}-${p(d, 2)}T${p(h, 2)}:${p(mi, 2)}:${p(s, 2)}.${p(ms, 3)}Z`);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    for (const s of [
+      '',
+      'x',
+      '2025-08-05',
+      '2025-08-05T14:15:30Z',
+      '2025-08-05T14:15:30.000+02:00',
+      '+002025-08-05T14:15:30.000Z',
+    ]) {
+      same(s);
+    }
+    assert.equal(timeOf(null), null);
+  });
 });

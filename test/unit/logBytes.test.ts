@@ -13,7 +13,8 @@ import { TriageInputReader } from '../../src/core/parse/input';
 import { IncidentLogParser } from '../../src/core/parse/logParser';
 import type { NestBytesEntry } from '../../src/core/parse/nestBytes';
 import { scanNestBytes, utf8 } from '../../src/core/parse/nestBytes';
-import { parseNestLine } from '../../src/core/parse/nestLine';
+import { nestTimeToIso, parseNestLine } from '../../src/core/parse/nestLine';
+import { nestTimeBytesToIso, plainDecimal } from '../../src/core/parse/nestMessages';
 import { REPO_ROOT } from './helpers';
 
 const FIXTURES = [
@@ -183,6 +184,7 @@ describe('byte input, generated logs', () => {
       messageStart: 0,
       messageEnd: 0,
       hasEscape: false,
+      plain: false,
     };
     let accepted = 0;
     fc.assert(
@@ -266,5 +268,54 @@ describe('byte input, generated logs', () => {
     // 200,000 two-byte characters: 400,000 bytes but under the 256 Ki-character cap, so it is read, not discarded.
     assert.equal(b.stats.oversized, 1);
     assert.equal(eb.length, 1);
+  });
+});
+
+describe('byte readers of numbers and times', () => {
+  test('plainDecimal is Number() wherever it answers, and answers for the bot’s scores', () => {
+    const check = (text: string): void => {
+      const b = Buffer.from(text);
+      const v = plainDecimal(b, 0, b.length);
+      if (v !== undefined) assert.ok(Object.is(v, Number(text)), `${text}: ${v} vs ${Number(text)}`);
+    };
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, min: 0, max: 1e6 }), (d) => check(String(d))),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{0,17}(\.[0-9]{0,17})?$/), (s) => check(s)),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 8 }), (s) => check(s)),
+      { numRuns: 1000 },
+    );
+    for (const s of ['0.8', '0.83', '1', '0', '3', '0.1', '0.12345678901234']) {
+      assert.notEqual(plainDecimal(Buffer.from(s), 0, s.length), undefined, s);
+      check(s);
+    }
+    // 16 significant digits: not exact by one division any more, so it is left to Number().
+    assert.equal(plainDecimal(Buffer.from('0.7999999999999999'), 0, 18), undefined);
+  });
+
+  test('nestTimeBytesToIso is nestTimeToIso wherever it answers', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.nat(13), fc.nat(32), fc.nat(10_000), fc.nat(25), fc.nat(61), fc.nat(61)),
+        fc.constantFrom(' AM', ' PM', 'AM', '', '  PM', ' XM'),
+        fc.constantFrom(', ', ',  ', ',\t', ','),
+        fc.boolean(),
+        ([mo, d, y, h, mi, s], ampm, comma, pad) => {
+          const p = (n: number): string => (pad ? String(n).padStart(2, '0') : String(n));
+          const text = `${p(mo)}/${p(d)}/${String(y).padStart(4, '0')}${comma}${h}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${ampm}`;
+          const b = Buffer.from(text);
+          const fast = nestTimeBytesToIso(b, 0, b.length);
+          if (fast !== undefined) assert.equal(fast, nestTimeToIso(text), text);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    const usual = Buffer.from('08/05/2025, 2:15:30 PM');
+    assert.equal(nestTimeBytesToIso(usual, 0, usual.length), '2025-08-05T14:15:30.000Z');
   });
 });

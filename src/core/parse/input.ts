@@ -31,6 +31,7 @@ export interface ReaderOptions {
 }
 
 const MAX_AUTO_PROBE = 8 * 1024 * 1024;
+const BOM = [0xef, 0xbb, 0xbf];
 /** Longest partial line (in characters) the reader holds for JSON detection before reading it as it is. */
 const MAX_CARRY = 1024 * 1024;
 
@@ -61,6 +62,7 @@ export class TriageInputReader {
   private textDecoder: InstanceType<typeof TextDecoder> | null = null;
   private bytesProbed = false;
   private bytesSeen = false;
+  private bomHead: Uint8Array | null = null;
   private probeBytes: Uint8Array | null = null;
   private carryBytes: Uint8Array | null = null;
   /** After a runaway line: the rest of it, up to its newline, is skipped. */
@@ -135,10 +137,19 @@ export class TriageInputReader {
    */
   pushBytes(chunk: Uint8Array): GuardTripInput[] {
     if (this.fatal) return [];
-    if (!this.bytesSeen && chunk.length > 0) {
+    if (!this.bytesSeen) {
+      // A leading byte order mark is not text (TextDecoder drops it too), even when it arrives in pieces.
+      const head = this.bomHead ? concatChunks(this.bomHead, chunk) : chunk;
+      this.bomHead = null;
+      const n = Math.min(3, head.length);
+      let prefix = true;
+      for (let k = 0; k < n; k++) if (head[k] !== BOM[k]) prefix = false;
+      if (prefix && n < 3) {
+        this.bomHead = copyBytes(head);
+        return [];
+      }
       this.bytesSeen = true;
-      // A byte order mark is not text (TextDecoder drops it too); split across chunks it is read as text.
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      chunk = prefix ? head.subarray(3) : head;
     }
     if (this.textDecoder) return this.push(this.textDecoder.decode(chunk, { stream: true }));
     if (this.mode === 'probe' && !this.bytesProbed) {
@@ -147,8 +158,9 @@ export class TriageInputReader {
       while (
         i < chunk.length &&
         ((chunk[i] as number) === 32 || ((chunk[i] as number) >= 9 && (chunk[i] as number) <= 13))
-      )
+      ) {
         i++;
+      }
       if (i === chunk.length) {
         this.probeBytes = this.probeBytes ? concatChunks(this.probeBytes, chunk) : copyBytes(chunk);
         return [];
@@ -175,6 +187,13 @@ export class TriageInputReader {
   end(): GuardTripInput[] {
     if (this.fatal) return [];
     const out: GuardTripInput[] = [];
+    if (this.bomHead) {
+      // Input that ended inside what could have been a byte order mark: it was text after all.
+      const b = this.bomHead;
+      this.bomHead = null;
+      this.bytesSeen = true;
+      out.push(...this.pushBytes(b));
+    }
     if (this.probeBytes) {
       const b = this.probeBytes;
       this.probeBytes = null;

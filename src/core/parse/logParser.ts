@@ -3,6 +3,25 @@ import { stripAnsi } from './ansi';
 import type { NestBytesEntry } from './nestBytes';
 import { copyBytes, newBytes, scanNestBytes, stripEscapesInto, utf8 } from './nestBytes';
 import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
+import {
+  bytesEqual,
+  DECISION_ENGINE,
+  EVALUATING,
+  EXECUTING,
+  FOR_CAPSULE_LENGTH,
+  matchCreated,
+  matchDecision,
+  matchEvaluating,
+  matchExecuting,
+  matchNoRollback,
+  matchProcessing,
+  MISSES_OFFSET,
+  nestTimeBytesToIso,
+  plainDecimal,
+  PROCESSING,
+  RISK_OPEN_LENGTH,
+  startsWithAt,
+} from './nestMessages';
 import { logNumber } from './numbers';
 
 /** What the parser read and what it could not use; nothing is dropped silently. */
@@ -66,6 +85,8 @@ const DEFAULT_MAX_LINE = 256 * 1024;
 /** Returned for the (common) lines that complete nothing, to avoid an allocation per line. */
 const NONE: GuardTripInput[] = Object.freeze([]) as unknown as GuardTripInput[];
 const MAX_OBJECT_LINES = 400;
+const HIGH_RISK = Uint8Array.from('high_risk_', (c) => c.charCodeAt(0));
+const HEARTBEAT_MISS = Uint8Array.from('heartbeat_miss_', (c) => c.charCodeAt(0));
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = newBytes(a.length + b.length);
@@ -130,8 +151,10 @@ export class IncidentLogParser {
     messageStart: 0,
     messageEnd: 0,
     hasEscape: false,
+    plain: false,
   };
   private readonly scratch: { bytes: Uint8Array } = { bytes: newBytes(1024) };
+  private readonly decisionOut = { reasonEnd: 0 };
   private lastTimeBytes = new Uint8Array(48);
   private lastTimeLen = -1;
   private lastTimeIso: string | null = null;
@@ -313,11 +336,101 @@ export class IncidentLogParser {
       this.curContext = e.contextStart === -1 ? '' : null;
       this.curRawTime = null;
       this.curPrefixTime = null;
-      this.entry(this.state(streamId), e.level, utf8(buf, e.messageStart, e.messageEnd), streamId);
+      const st = this.state(streamId);
+      if (!this.knownMessage(st, buf, e)) this.entry(st, e.level, utf8(buf, e.messageStart, e.messageEnd), streamId);
       this.curBuf = null;
       return;
     }
     this.line(utf8(buf, start, end), streamId);
+  }
+
+  /**
+   * `entry` for the bot's everyday messages, read from the bytes without making a string of the message. Returns
+   * false when the message is not one of them, or when stream state (a pending error pair or Object block) makes
+   * `entry` take another branch; `entry` then handles it.
+   */
+  private knownMessage(s: StreamState, buf: Uint8Array, e: NestBytesEntry): boolean {
+    if (!e.plain || e.level === 'ERROR' || s.errorHead || s.expectObject) return false;
+    const ms = e.messageStart;
+    const me = e.messageEnd;
+    switch (buf[ms]) {
+      case 80 /* P */: {
+        const at = matchProcessing(buf, ms, me);
+        if (at === -1) return false;
+        const risk = this.numberAt(buf, at + RISK_OPEN_LENGTH, me - 1);
+        this.begin(s, '', utf8(buf, ms + PROCESSING.length, at), risk, null, this.entryTime(), 'kafka');
+        return true;
+      }
+      case 69 /* E */: {
+        const comma = matchEvaluating(buf, ms, me);
+        if (comma !== -1) {
+          let p = s.pending;
+          if (!p || p.evaluated) {
+            if (p) this.finish(s);
+            p = this.newPending(null, this.entryTime(), undefined);
+            s.pending = p;
+          } else {
+            this.keep(p);
+          }
+          p.risk = this.numberAt(buf, ms + EVALUATING.length, comma);
+          p.misses = this.numberAt(buf, comma + MISSES_OFFSET, me);
+          p.evaluated = true;
+          return true;
+        }
+        const x = matchExecuting(buf, ms, me);
+        if (x === -1) return false;
+        if (s.pending) {
+          s.pending.bot.targetRelease = utf8(buf, ms + EXECUTING.length, x);
+          this.keep(s.pending);
+        }
+        return true;
+      }
+      case 82 /* R */: {
+        const reason = matchDecision(buf, ms, me, this.decisionOut);
+        if (reason !== -1) {
+          const p = s.pending;
+          if (p) {
+            p.bot.decision = 'rollback';
+            if (startsWithAt(buf, reason, me, HIGH_RISK)) p.bot.reasonKind = 'high_risk';
+            else if (startsWithAt(buf, reason, me, HEARTBEAT_MISS)) p.bot.reasonKind = 'heartbeat_miss';
+            if (!p.capsuleHash) p.capsuleHash = utf8(buf, this.decisionOut.reasonEnd + FOR_CAPSULE_LENGTH, me);
+            this.keep(p);
+          }
+          return true;
+        }
+        const name = matchCreated(buf, ms, me);
+        if (name === -1) return false;
+        if (s.pending) {
+          s.pending.bot.rollbackName = utf8(buf, name, me).trim();
+          this.keep(s.pending);
+          this.finish(s);
+        }
+        return true;
+      }
+      case 78 /* N */: {
+        const capsule = matchNoRollback(buf, ms, me);
+        if (capsule === -1) return false;
+        const p = s.pending;
+        if (p) {
+          p.bot.decision = 'no-rollback';
+          if (!p.capsuleHash) p.capsuleHash = utf8(buf, capsule, me);
+          this.keep(p);
+          // The engine logs first; the caller's line (Kafka service or alert controller) closes the event.
+          const engine =
+            e.contextStart !== -1 && bytesEqual(buf, e.contextStart, e.contextEnd, DECISION_ENGINE)
+              ? true
+              : this.context() === 'DecisionEngineService';
+          if (!engine) this.finish(s);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private numberAt(buf: Uint8Array, s: number, e: number): number {
+    return plainDecimal(buf, s, e) ?? logNumber(utf8(buf, s, e));
   }
 
   /** The current entry's line as shown to people (ANSI removed, prefixes kept as the string parser keeps them). */
@@ -358,7 +471,7 @@ export class IncidentLogParser {
       }
       if (same) return this.lastTimeIso;
     }
-    const iso = nestTimeToIso(utf8(buf, timeStart, timeEnd));
+    const iso = nestTimeBytesToIso(buf, timeStart, timeEnd) ?? nestTimeToIso(utf8(buf, timeStart, timeEnd));
     if (len <= this.lastTimeBytes.length) {
       this.lastTimeBytes.set(buf.subarray(timeStart, timeEnd), 0);
       this.lastTimeLen = len;

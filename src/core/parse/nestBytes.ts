@@ -21,6 +21,8 @@ export interface NestBytesEntry {
   messageEnd: number;
   /** True when the line carries ANSI escape sequences (its display text must be stripped). */
   hasEscape: boolean;
+  /** True when the message is printable ASCII only (then `.` and `\S` of the message patterns are simple). */
+  plain: boolean;
 }
 
 const ESC = 0x1b;
@@ -28,7 +30,11 @@ const SP = 32;
 const TAB = 9;
 const NEST = [0x5b, 0x4e, 0x65, 0x73, 0x74, 0x5d, 0x20]; // "[Nest] "
 
-/** Skips consecutive escape sequences exactly as `stripAnsi` removes them. */
+/**
+ * Skips consecutive escape sequences exactly as `stripAnsi` removes them. An ESC followed by a non-ASCII
+ * character is left in place (`stripAnsi` removes one UTF-16 unit there, which bytes cannot mirror): callers then
+ * see an ESC where they expect text and leave the line to the string parser.
+ */
 export function skipEscapes(buf: Uint8Array, i: number, end: number): number {
   while (i < end && buf[i] === ESC) {
     let j = i + 1;
@@ -40,6 +46,7 @@ export function skipEscapes(buf: Uint8Array, i: number, end: number): number {
         if (c >= 0x40 && c <= 0x7e) break;
       }
     } else if (j < end) {
+      if ((buf[j] as number) >= 0x80) return i;
       j++;
     }
     i = j;
@@ -50,8 +57,10 @@ export function skipEscapes(buf: Uint8Array, i: number, end: number): number {
 function skipSpacesAndEscapes(buf: Uint8Array, i: number, end: number): number {
   for (;;) {
     while (i < end && buf[i] === SP) i++;
-    if (i < end && buf[i] === ESC) i = skipEscapes(buf, i, end);
-    else return i;
+    if (i >= end || buf[i] !== ESC) return i;
+    const j = skipEscapes(buf, i, end);
+    if (j === i) return i;
+    i = j;
   }
 }
 
@@ -181,10 +190,15 @@ export function scanNestBytes(buf: Uint8Array, start: number, end: number, out: 
     }
   }
   let esc = -1;
+  let plain = true;
   for (let k = messageStart; k < end; k++) {
-    if (buf[k] === ESC) {
-      esc = k;
-      break;
+    const c = buf[k] as number;
+    if (c < 0x20 || c > 0x7e) {
+      if (c === ESC) {
+        esc = k;
+        break;
+      }
+      plain = false;
     }
   }
   let suffixInTail = false;
@@ -214,13 +228,15 @@ export function scanNestBytes(buf: Uint8Array, start: number, end: number, out: 
   out.messageStart = messageStart;
   out.messageEnd = messageEnd;
   out.hasEscape = hasEscape;
+  out.plain = plain;
   return true;
 }
 
 /** Copies `buf[start, end)` without its escape sequences into `scratch` (grown when needed); returns the length. */
 export function stripEscapesInto(buf: Uint8Array, start: number, end: number, scratch: { bytes: Uint8Array }): number {
-  if (scratch.bytes.length < end - start)
+  if (scratch.bytes.length < end - start) {
     scratch.bytes = new Uint8Array(Math.max(end - start, scratch.bytes.length * 2));
+  }
   const dst = scratch.bytes;
   let n = 0;
   let i = start;
