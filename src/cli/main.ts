@@ -40,10 +40,10 @@ async function readInput(file: string, args: TriageArgs): Promise<TriageResult[]
   const reader = new TriageInputReader(args.format, { file: name });
   const events: GuardTripInput[] = [];
   const stream = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  stream.setEncoding('utf8');
   try {
+    // Bytes, not decoded text: the reader scans log lines in place (several times faster on large logs).
     for await (const chunk of stream) {
-      const got = reader.push(chunk as string);
+      const got = reader.pushBytes(chunk as Buffer);
       for (const e of got) events.push(e);
     }
   } catch (e) {

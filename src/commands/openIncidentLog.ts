@@ -93,8 +93,7 @@ export class IncidentLogOpener {
       throw new LoadError(`Cannot read ${name}: ${e instanceof Error ? e.message : String(e)}.`);
     }
     const reader = new TriageInputReader('auto', { file: uri.toString() });
-    const text = new TextDecoder('utf-8').decode(bytes);
-    const events: GuardTripInput[] = [...reader.push(text), ...reader.end()];
+    const events: GuardTripInput[] = [...reader.pushBytes(bytes), ...reader.end()];
     if (reader.fatal) throw new LoadError(`${name}: ${reader.fatal}.`);
     return { events, stats: reader.stats, notes: reader.notes.map((n) => n.message), bytes: bytes.byteLength };
   }

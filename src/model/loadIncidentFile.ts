@@ -35,7 +35,8 @@ export async function loadIncidentFile(
   }
   const reader = new TriageInputReader(format, { file: fsPath });
   const events: GuardTripInput[] = [];
-  const stream = fs.createReadStream(fsPath, { highWaterMark: 1 << 20, encoding: 'utf8' });
+  // Bytes, not decoded text: the reader scans log lines in place (several times faster on large logs).
+  const stream = fs.createReadStream(fsPath, { highWaterMark: 1 << 20 });
   let read = 0;
   try {
     for await (const chunk of stream) {
@@ -43,9 +44,9 @@ export async function loadIncidentFile(
         stream.destroy();
         return undefined;
       }
-      const text = chunk as string;
-      read += Buffer.byteLength(text);
-      for (const e of reader.push(text)) events.push(e);
+      const bytes = chunk as Buffer;
+      read += bytes.length;
+      for (const e of reader.pushBytes(bytes)) events.push(e);
       onProgress?.(size ? read / size : 1);
     }
   } catch (e) {
