@@ -1,22 +1,21 @@
 import type { NodeId } from '../src/core/flowchart';
+import { edgeKeyOf, nodeIdOf, sameChartSvg } from '../src/shared/chartSvg';
 import type { ChartView, IncidentView } from '../src/shared/protocol';
+import type { Mermaid } from './mermaidRender';
+import { labelFit, renderChartSvg } from './mermaidRender';
 import { post } from './vscodeApi';
-
-interface Mermaid {
-  initialize(config: Record<string, unknown>): void;
-  parse(text: string): Promise<unknown>;
-  render(id: string, text: string): Promise<{ svg: string; bindFunctions?: (el: Element) => void }>;
-}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 let mermaidLoad: Promise<Mermaid> | null = null;
 let renderSeq = 0;
+// mermaid first removes any element that already has the id it renders with, and scopes its style rules by that
+// id: an SVG cached by an earlier panel (rendered there as "pf-flow-1") and shown here would vanish, or share
+// rules, when this panel renders. So render ids are unique to this page.
+const renderIdPrefix = `pf-flow-${Math.random().toString(36).slice(2, 8)}`;
+let renderIds = 0;
 
-function themeName(): string {
-  const c = document.body.classList;
-  if (c.contains('vscode-high-contrast') && !c.contains('vscode-high-contrast-light')) return 'dark';
-  return c.contains('vscode-dark') ? 'dark' : 'default';
-}
+/** Where the SVG on show came from (body[data-chart-origin], for tests and the benchmark). */
+type ChartOrigin = 'cached' | 'prerendered' | 'rendered' | 'local-fonts';
 
 /** Loads mermaid's bundle as a second script carrying this page's nonce (the CSP allows nothing else). */
 function loadMermaid(): Promise<Mermaid> {
@@ -40,41 +39,53 @@ function loadMermaid(): Promise<Mermaid> {
     s.onerror = () => reject(new Error('mermaid could not be loaded'));
     document.head.appendChild(s);
   });
-  return mermaidLoad;
+  return mermaidLoad.catch((e: unknown) => {
+    mermaidLoad = null;
+    throw e;
+  });
 }
 
 let currentKey = '';
 
+/** An SVG the host already has for the chart: one this machine rendered before, or the one shipped prerendered. */
+export interface GivenSvg {
+  svg?: string;
+  prerendered?: boolean;
+}
+
 /**
- * Puts the flowchart in place: the host's cached SVG when it has one (no mermaid at all), else a fresh
- * mermaid render (parse first, strict security), which is then sent to the host to cache.
+ * Puts the flowchart in place: the SVG the host sent when it has one (no mermaid at all), else a fresh mermaid
+ * render (parse first, strict security), which is then sent to the host to cache. `onReplaced` runs when a
+ * prerendered SVG is later swapped for one laid out with this machine's fonts (see checkFonts).
  */
 export async function showChart(
   container: HTMLElement,
   errorBox: HTMLElement,
   chart: ChartView,
-  cachedSvg?: string,
+  given: GivenSvg = {},
+  onReplaced?: () => void,
 ): Promise<boolean> {
   if (chart.key === currentKey && container.querySelector('svg')) return true;
   const seq = ++renderSeq;
   errorBox.hidden = true;
-  if (cachedSvg && cachedSvg.startsWith('<svg')) {
-    container.innerHTML = cachedSvg;
+  if (given.svg?.startsWith('<svg')) {
+    container.innerHTML = given.svg;
     currentKey = chart.key;
+    setOrigin(given.prerendered ? 'prerendered' : 'cached');
+    if (given.prerendered) void checkFonts(container, chart, given.svg, seq, onReplaced);
     return true;
   }
   const t0 = performance.now();
   try {
     const mermaid = await loadMermaid();
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: themeName() });
-    await mermaid.parse(chart.source);
-    const { svg, bindFunctions } = await mermaid.render(`pf-flow-${seq}`, chart.source);
+    const { svg, bindFunctions } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
     // A newer chart was requested while this one rendered: drop this result.
     if (seq !== renderSeq) return false;
     container.innerHTML = svg;
     const el = container.querySelector('svg');
     if (el) bindFunctions?.(el);
     currentKey = chart.key;
+    setOrigin('rendered');
     post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t0 });
     return true;
   } catch (e) {
@@ -86,18 +97,118 @@ export async function showChart(
   }
 }
 
+function nextRenderId(): string {
+  return `${renderIdPrefix}-${++renderIds}`;
+}
+
+function setOrigin(origin: ChartOrigin): void {
+  document.body.dataset.chartOrigin = origin;
+  if (origin !== 'prerendered') delete document.body.dataset.fontCheck;
+}
+
+/*
+ * Why the prerendered SVG is checked and maybe redrawn: it was laid out on the build machine, with that machine's
+ * fonts. Where the labels' font is another one (Trebuchet MS on Windows and macOS, another sans-serif on Linux),
+ * text could overflow its box or leave gaps, and an engineer would reasonably expect the chart to look like one
+ * drawn here. Redrawing on every open would bring back what the prerendered SVG removes (5 MB of mermaid, about
+ * a second of main thread). So the chart is shown at once, then its labels are measured with the local fonts (a
+ * few milliseconds, no mermaid); only if one no longer fits is mermaid loaded, and only once the user has left
+ * the panel alone for a moment, so the redraw's long tasks do not land on an incident switch. The result replaces
+ * the SVG when it differs and goes to the host's cache either way, so that later panels show it directly and
+ * never pay for a check that already failed once on this machine.
+ */
+const QUIET_MS = 1500;
+let lastInput = 0;
+for (const t of ['pointerdown', 'keydown', 'wheel', 'change']) {
+  window.addEventListener(t, () => (lastInput = performance.now()), { capture: true, passive: true });
+}
+
+/** Counts as user activity for the background redraw (an incident switch the host asked for, for example). */
+export function noteActivity(): void {
+  lastInput = performance.now();
+}
+
+function idle(timeout = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout });
+    else setTimeout(resolve, 50);
+  });
+}
+
+async function quietMoment(): Promise<void> {
+  for (;;) {
+    const wait = lastInput + QUIET_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await idle();
+    if (performance.now() - lastInput >= QUIET_MS) return;
+  }
+}
+
+async function checkFonts(
+  container: HTMLElement,
+  chart: ChartView,
+  shownSvg: string,
+  seq: number,
+  onReplaced?: () => void,
+): Promise<void> {
+  const ds = document.body.dataset;
+  ds.fontCheck = 'pending';
+  await document.fonts.ready;
+  await idle();
+  const shown = container.querySelector('svg');
+  if (seq !== renderSeq || !shown) return;
+  const t0 = performance.now();
+  const fit = labelFit(shown);
+  post({ type: 'timing', name: 'prerendered-font-check', ms: performance.now() - t0 });
+  if (!fit) {
+    ds.fontCheck = 'unmeasured';
+    return;
+  }
+  if (fit.misfits === 0) {
+    ds.fontCheck = 'fits';
+    return;
+  }
+  ds.fontCheck = 'redrawing';
+  post({
+    type: 'log',
+    level: 'info',
+    message: `${fit.misfits} of ${fit.labels} flowchart labels measure up to ${fit.worst.toFixed(1)} px differently with this machine's fonts than the prerendered chart: redrawing it with mermaid in the background.`,
+  });
+  try {
+    await quietMoment();
+    if (seq !== renderSeq) return;
+    const t1 = performance.now();
+    const mermaid = await loadMermaid();
+    if (seq !== renderSeq) return;
+    const { svg } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
+    if (seq !== renderSeq || container.querySelector('svg') !== shown) return;
+    post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t1 });
+    if (sameChartSvg(svg, shownSvg)) {
+      ds.fontCheck = 'unchanged';
+      return;
+    }
+    container.innerHTML = svg;
+    setOrigin('local-fonts');
+    ds.fontCheck = 'replaced';
+    onReplaced?.();
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    // The prerendered chart stays: slightly off labels beat no chart.
+    ds.fontCheck = 'failed';
+    post({
+      type: 'log',
+      level: 'error',
+      message: `Redrawing the flowchart failed: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+}
+
 function nodeOf(g: Element): NodeId | null {
-  const id = g.getAttribute('data-id') ?? '';
-  if (/^[A-O]$/.test(id)) return id as NodeId;
-  const m = /flowchart-([A-O])-\d+$/.exec(g.id);
-  return m ? (m[1] as NodeId) : null;
+  return nodeIdOf(g.id, g.getAttribute('data-id'));
 }
 
 function edgeOf(p: Element): string | null {
-  const m =
-    /(?:^|[-_])L[-_]([A-O])[-_]([A-O])[-_]\d+$/.exec(p.id) ??
-    /^L_([A-O])_([A-O])_\d+/.exec(p.getAttribute('data-id') ?? '');
-  return m ? `${m[1]}-${m[2]}` : null;
+  return edgeKeyOf(p.id, p.getAttribute('data-id'));
 }
 
 /**

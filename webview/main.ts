@@ -3,7 +3,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { NodeId } from '../src/core/flowchart';
 import type { HostToWebview, IncidentChoice, IncidentView } from '../src/shared/protocol';
-import { highlight, highlighted, showChart } from './chart';
+import { highlight, highlighted, noteActivity, showChart } from './chart';
 import { renderMetrics } from './metricsView';
 import { getState, post, setState } from './vscodeApi';
 
@@ -104,6 +104,11 @@ function applyIncident(v: IncidentView): void {
   }
 }
 
+/** After the chart was swapped for one drawn with this machine's fonts: the same incident on the new SVG. */
+function rehighlight(): void {
+  if (chartReady && incident) applyIncident(incident);
+}
+
 async function onMessage(msg: HostToWebview): Promise<void> {
   switch (msg.type) {
     case 'show': {
@@ -111,24 +116,37 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       clickable = new Set(msg.clickable);
       renderChoices(msg.incidents, msg.incident.id);
       applyIncident(msg.incident);
-      chartReady = await showChart($('chart'), $('chart-error'), msg.chart, msg.cachedSvg);
+      chartReady = await showChart(
+        $('chart'),
+        $('chart-error'),
+        msg.chart,
+        { svg: msg.cachedSvg, prerendered: msg.prerendered },
+        rehighlight,
+      );
       if (chartReady && incident) applyIncident(incident);
       document.body.dataset.chartKey = msg.chart.key;
       $('chart-wrap').title = msg.chart.thresholdsText;
       post({
         type: 'timing',
-        name: msg.cachedSvg ? 'show-cached-svg' : 'show-rendered-svg',
+        name: msg.prerendered ? 'show-prerendered-svg' : msg.cachedSvg ? 'show-cached-svg' : 'show-rendered-svg',
         ms: performance.now() - t0,
       });
       post({ type: 'timing', name: 'open-to-svg', ms: performance.now() });
       return;
     }
     case 'incident':
+      noteActivity();
       renderChoices(msg.incidents, msg.incident.id);
       applyIncident(msg.incident);
       return;
     case 'chart':
-      chartReady = await showChart($('chart'), $('chart-error'), msg.chart, msg.cachedSvg);
+      chartReady = await showChart(
+        $('chart'),
+        $('chart-error'),
+        msg.chart,
+        { svg: msg.cachedSvg, prerendered: msg.prerendered },
+        rehighlight,
+      );
       document.body.dataset.chartKey = msg.chart.key;
       $('chart-wrap').title = msg.chart.thresholdsText;
       if (chartReady && incident) applyIncident(incident);

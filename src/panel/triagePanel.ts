@@ -4,6 +4,8 @@ import { fnv1a64 } from '../core/hash';
 import { triageChartSource } from '../core/mermaidChart';
 import type { NodeId } from '../core/flowchart';
 import type { IncidentModel } from '../model/incidentModel';
+import type { ChartTheme, PrerenderedChartFile } from '../shared/chartSvg';
+import { chartSourceHash, parsePrerenderedChartFile } from '../shared/chartSvg';
 import type { ChartView, HostToWebview, MetricsView, WebviewToHost } from '../shared/protocol';
 import { isPanelState, parseWebviewMessage } from '../shared/protocol';
 import { Disposable } from '../util/disposable';
@@ -13,6 +15,37 @@ import { STEP_COMMANDS } from './stepCommands';
 
 export const TRIAGE_VIEW_TYPE = 'pfIncident.triagePanel';
 const SVG_CACHE_KEY = 'pfIncident.chartSvgCache';
+const PRERENDERED = ['media', 'prerendered', 'flowchart.json'] as const;
+
+let prerenderedLoad: Promise<PrerenderedChartFile | null> | undefined;
+
+/**
+ * The flowcharts shipped prerendered for the default thresholds (`npm run prerender-chart`), read once per
+ * extension host. Without them (a broken package) the panel still works: it renders with mermaid.
+ */
+function loadPrerendered(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): Promise<PrerenderedChartFile | null> {
+  prerenderedLoad ??= (async () => {
+    const uri = vscode.Uri.joinPath(extensionUri, ...PRERENDERED);
+    try {
+      const file = parsePrerenderedChartFile(
+        JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))),
+      );
+      if (!file) log.warn(`${uri.fsPath} is not a prerendered flowchart file; the triage panel renders with mermaid.`);
+      return file;
+    } catch (e) {
+      log.warn(
+        `No prerendered flowchart (${e instanceof Error ? e.message : String(e)}); the triage panel renders with mermaid.`,
+      );
+      return null;
+    }
+  })();
+  return prerenderedLoad;
+}
+
+/** VS Code's theme kinds as the mermaid theme the chart is drawn with. */
+function chartTheme(kind: vscode.ColorThemeKind): ChartTheme {
+  return kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'default' : 'dark';
+}
 
 export interface PanelDeps {
   model: IncidentModel;
@@ -33,6 +66,8 @@ export class TriagePanel extends Disposable {
   private ready = false;
   private readonly queue: HostToWebview[] = [];
   private chartKey = '';
+  private prerendered: PrerenderedChartFile | null = null;
+  private readonly prerenderedReady: Promise<void>;
 
   static show(deps: PanelDeps, incidentId: string): TriagePanel {
     if (TriagePanel.current && !TriagePanel.current.isDisposed) {
@@ -75,6 +110,10 @@ export class TriagePanel extends Disposable {
     private incidentId: string,
   ) {
     super();
+    // Read while the webview starts, so the first "show" does not wait for it.
+    this.prerenderedReady = loadPrerendered(deps.extensionUri, deps.log).then((f) => {
+      this.prerendered = f;
+    });
     this.register(panel);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'incidents.svg');
     panel.webview.html = panelHtml(panel.webview, vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview'));
@@ -124,10 +163,13 @@ export class TriagePanel extends Disposable {
   private chart(): ChartView {
     const t = this.deps.model.currentThresholds;
     const source = triageChartSource(t);
-    const kind = vscode.window.activeColorTheme.kind;
+    const theme = chartTheme(vscode.window.activeColorTheme.kind);
+    // The mermaid version is part of the key: SVGs cached by an older release (older mermaid) are not reused.
+    const mermaidVersion = this.prerendered?.mermaidVersion ?? '';
     return {
-      key: `chart-${fnv1a64(`${source}|${kind}`)}`,
+      key: `chart-${fnv1a64(`${source}|${theme}|${mermaidVersion}`)}`,
       source,
+      theme,
       thresholdsText: `risk < ${t.riskLow} low, ${t.riskLow}–${t.riskHigh} medium, > ${t.riskHigh} high; ${t.missThreshold} misses; bot: risk >= ${t.botRiskThreshold} or misses >= ${t.botMissThreshold}`,
     };
   }
@@ -135,6 +177,18 @@ export class TriagePanel extends Disposable {
   private cachedSvg(key: string): string | undefined {
     const cache = this.deps.memento.get<Record<string, string>>(SVG_CACHE_KEY) ?? {};
     return cache[key];
+  }
+
+  /**
+   * The SVG sent with a chart: this machine's own render when it has one, else the prerendered one when the chart
+   * is the prerendered chart (default thresholds), else none (the webview renders with mermaid).
+   */
+  private svgFor(chart: ChartView): { cachedSvg?: string; prerendered?: boolean } {
+    const cached = this.cachedSvg(chart.key);
+    if (cached) return { cachedSvg: cached };
+    const pre = this.prerendered?.charts[chart.theme];
+    if (pre && pre.sourceHash === chartSourceHash(chart.source)) return { cachedSvg: pre.svg, prerendered: true };
+    return {};
   }
 
   private async storeSvg(key: string, svg: string): Promise<void> {
@@ -150,8 +204,7 @@ export class TriagePanel extends Disposable {
     const chart = this.chart();
     if (chart.key === this.chartKey) return;
     this.chartKey = chart.key;
-    const svg = this.cachedSvg(chart.key);
-    this.post(svg ? { type: 'chart', chart, cachedSvg: svg } : { type: 'chart', chart });
+    this.post({ type: 'chart', chart, ...this.svgFor(chart) });
   }
 
   private async clickable(): Promise<NodeId[]> {
@@ -162,12 +215,13 @@ export class TriagePanel extends Disposable {
   }
 
   private async sendAll(): Promise<void> {
+    await this.prerenderedReady;
     const inc = this.deps.model.get(this.incidentId) ?? this.deps.model.list()[0];
     const chart = this.chart();
     this.chartKey = chart.key;
-    const svg = this.cachedSvg(chart.key);
+    const svg = this.svgFor(chart);
     if (!inc) {
-      this.post({ type: 'chart', chart, ...(svg ? { cachedSvg: svg } : {}) });
+      this.post({ type: 'chart', chart, ...svg });
       this.post({ type: 'gone', message: 'No incidents are loaded. Open an incident log first.' });
       return;
     }
@@ -177,7 +231,7 @@ export class TriagePanel extends Disposable {
       type: 'show',
       incident: incidentView(inc, this.deps.model.currentThresholds),
       chart,
-      ...(svg ? { cachedSvg: svg } : {}),
+      ...svg,
       clickable: await this.clickable(),
       incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds),
     });

@@ -2,6 +2,7 @@
 // Type-only plus validators; no vscode and no DOM, so both sides import it.
 import type { NodeId } from '../core/flowchart';
 import type { Verdict } from '../core/triage';
+import type { ChartTheme } from './chartSvg';
 
 export const NODE_IDS: readonly NodeId[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O'];
 
@@ -40,9 +41,11 @@ export interface IncidentView {
 }
 
 export interface ChartView {
-  /** Identifies the rendered SVG: a hash of the source and the theme. */
+  /** Identifies the rendered SVG: a hash of the source, the mermaid theme and the mermaid version. */
   key: string;
   source: string;
+  /** The mermaid theme for VS Code's current colour theme. */
+  theme: ChartTheme;
   thresholdsText: string;
 }
 
@@ -88,11 +91,13 @@ export type HostToWebview =
       incident: IncidentView;
       chart: ChartView;
       cachedSvg?: string;
+      /** cachedSvg is the one shipped with the extension (laid out with the build machine's fonts). */
+      prerendered?: boolean;
       clickable: NodeId[];
       incidents: IncidentChoice[];
     }
   | { type: 'incident'; incident: IncidentView; incidents?: IncidentChoice[] }
-  | { type: 'chart'; chart: ChartView; cachedSvg?: string }
+  | { type: 'chart'; chart: ChartView; cachedSvg?: string; prerendered?: boolean }
   | { type: 'metrics'; metrics: MetricsView }
   | { type: 'gone'; message: string };
 

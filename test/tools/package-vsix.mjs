@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the production bundle and packages the .vsix with the locally installed @vscode/vsce 3.9.x (the
-// 4.x line needs Node 22), then checks what went into it: only the bundle, media and the manifest files.
+// 4.x line needs Node 22), then checks what went into it: only the bundle, media and the manifest files, and
+// the media files the extension reads at run time.
 //
 // usage: node test/tools/package-vsix.mjs [--out FILE] [--root DIR] [--no-build]
 //   --out       where to write the package (default .test-output/pf-incident-response.vsix)
@@ -31,6 +32,11 @@ const ALLOWED = [
   /^extension\.vsixmanifest$/,
 ];
 const FORBIDDEN = [/\.map$/, /(^|\/)node_modules(\/|$)/];
+// Read at run time by the extension: a package without them works worse without saying so.
+const REQUIRED = [
+  // The triage panel's flowchart for its first open (npm run prerender-chart); without it, mermaid renders.
+  'extension/media/prerendered/flowchart.json',
+];
 
 /** Names of the entries of a zip file, read from its central directory (no unzip binary needed). */
 export function zipEntries(file) {
@@ -135,6 +141,10 @@ export async function packageVsix({
   const bad = disallowedEntries(entries.map((e) => e.name));
   if (bad.length) {
     throw new Error(`${out} contains files that must not ship (fix .vscodeignore):\n  ${bad.join('\n  ')}`);
+  }
+  const missing = REQUIRED.filter((name) => !entries.some((e) => e.name === name));
+  if (missing.length) {
+    throw new Error(`${out} lacks files the extension reads (fix .vscodeignore):\n  ${missing.join('\n  ')}`);
   }
   return { vsix: out, entries };
 }
