@@ -115,12 +115,16 @@ try {
     { cs },
   );
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  // Where the panel's SVG came from (body[data-chart-origin]) and the font check on a prerendered one.
-  const chartOrigin = (frame) =>
-    frame.evaluate(
-      () =>
-        `${document.body.dataset.chartOrigin}${document.body.dataset.fontCheck ? `/${document.body.dataset.fontCheck}` : ''}`,
-    );
+  // Where the panel's SVG came from (body[data-chart-origin]) and, for a prerendered one, the font check's result
+  // (it runs when the webview is idle, so this waits for it a little).
+  const chartOrigin = async (frame) => {
+    const read = () =>
+      frame.evaluate(() =>
+        [document.body.dataset.chartOrigin, document.body.dataset.fontCheck].filter(Boolean).join('/'),
+      );
+    for (let i = 0; i < 30 && (await read()).endsWith('/pending'); i++) await page.waitForTimeout(100);
+    return read();
+  };
   // Until the panel shows an SVG (holding `text` when given).
   const openPanel = async (text = '') => {
     await runCommand(page, 'PF Incident: Open Triage Panel', { cs });
@@ -158,8 +162,6 @@ try {
   const first = await openPanel();
   out.coldOpenMs.push(first.ms);
   const rssAfter = chromiumRssMb(browser.userDataDir);
-  // After the font check (it runs when the webview is idle).
-  await page.waitForTimeout(2000);
   out.origins.cold = await chartOrigin(first.frame);
   for (let i = 0; i < runs; i++) {
     await closePanel();
