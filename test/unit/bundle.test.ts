@@ -43,8 +43,9 @@ test('a written bundle reads back: logs, Rollbacks, env, metrics, integrity', ()
 });
 
 test('manifest validation refuses unsafe paths and bad shapes', () => {
-  for (const p of ['/etc/passwd', '../x', 'a/../../b', 'a\\b', '', 'a//b', './a', 'a\u0000b'])
-    {assert.equal(isSafeRelativePath(p), false, p);}
+  for (const p of ['/etc/passwd', '../x', 'a/../../b', 'a\\b', '', 'a//b', './a', 'a\u0000b']) {
+    assert.equal(isSafeRelativePath(p), false, p);
+  }
   assert.equal(isSafeRelativePath('logs/pod-1.log'), true);
   const base = {
     format: 'pf-incident-bundle',
