@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs what the real tiers need (cached outside the clone), then runs every tier in order and
 // prints one closing line with the total of tests passed and failed across tiers.
-//   static       tsc --noEmit (extension, webview, tests) and ESLint
+//   static       tsc --noEmit (extension, webview, tests), ESLint and Prettier --check
 //   unit         node:test in plain Node 20 (domain core, parsers, CLI)
 //   integration  mocha inside the real VS Code extension host (code-server + Chromium)
 //   ui           the packaged .vsix in code-server, driven by Playwright
@@ -20,7 +20,14 @@ const only = pick('--only');
 const skip = pick('--skip') ?? [];
 
 const tiers = [
-  { name: 'static', cmd: ['npm', 'run', '--silent', 'typecheck'], then: ['npx', 'eslint', '.'] },
+  {
+    name: 'static',
+    cmd: ['npm', 'run', '--silent', 'typecheck'],
+    then: [
+      ['npx', 'eslint', '.'],
+      ['npx', 'prettier', '--check', '.'],
+    ],
+  },
   { name: 'unit', cmd: ['npm', 'run', '--silent', 'test:unit'] },
   { name: 'integration', cmd: ['node', 'test/tools/test-integration.mjs'], host: true },
   { name: 'ui', cmd: ['node', 'test/tools/test-ui.mjs'], host: true },
@@ -97,8 +104,9 @@ for (const tier of tiers) {
   const s = Date.now();
   console.log(`\n# ===== tier ${tier.name} =====`);
   let r = await run(tier.cmd);
-  if (r.code === 0 && tier.then) {
-    const r2 = await run(tier.then);
+  for (const next of tier.then ?? []) {
+    if (r.code !== 0) break;
+    const r2 = await run(next);
     r = { code: r2.code, out: r.out + r2.out };
   }
   const c = counts(r.out);
