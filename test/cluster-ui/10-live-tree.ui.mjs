@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { extensionReady } from '../ui/ready.mjs';
-import { connect, guardTripLines as guardTrip, need, rpc } from './records-lib.mjs';
+import { connect, guardTripLines as guardTrip, need, rowMenu, rpc } from './records-lib.mjs';
 
 /** The group (level-1 row) each incident row sits under, by the row's label. */
 async function groupOf(helpers, page, label) {
@@ -60,6 +60,21 @@ export default async function ({ page, cs, outDir, helpers }) {
   );
   await screenshot(page, outDir, 'live-tree');
   console.log(`    # ${label}: Needs attention -> Rolling back -> Rolled back`);
+
+  // Right-click -> Open Triage Panel on a live row, once, no retry: a live tree that redrew its rows on every
+  // cluster update used to close the context menu under the pointer.
+  await rowMenu(page, helpers, cs, label, 'Open Triage Panel');
+  await waitFor(
+    async () => {
+      const hit = await helpers.findInFrames(page, 'body[data-chart-key] #title .hash');
+      return hit !== null && (await hit.element.textContent()) === label;
+    },
+    60_000,
+    `the triage panel for ${label}, opened from the live row's context menu`,
+    { cs },
+  );
+  console.log(`    # right-click on the live row ${label} -> Open Triage Panel: the panel shows it`);
+  await helpers.runCommand(page, 'View: Close All Editors', { cs });
 
   // The API server goes away for a few seconds mid-watch: the tree says so and keeps its data; a GuardTrip
   // logged meanwhile arrives once it is back, and nothing that was already there is counted twice.

@@ -132,6 +132,9 @@ export async function rowMenu(page, helpers, cs, label, ...path) {
   for (const [i, item] of path.entries()) {
     const entry = menuEntry(page, item);
     await helpers.waitFor(() => entry.isVisible(), 15_000, `the context menu entry "${item}"`, { cs });
+    // A click that lands in the moment the menu appears is ignored by VS Code's menu (the menu stays open with the
+    // entry highlighted); a person cannot click that fast. Measured: immediate clicks failed, after 500 ms they work.
+    await page.waitForTimeout(500);
     if (i < path.length - 1) await entry.hover();
     else await entry.click();
   }
