@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import type { GuardTripInput } from '../core/guardTrip';
-import { TriageInputReader } from '../core/parse/input';
+import { InputOrder, TriageInputReader } from '../core/parse/input';
 import { sanitizeText } from '../core/parse/ansi';
 import { formatTable, toJsonRecord } from '../core/report';
 import type { TriageResult } from '../core/triage';
@@ -35,30 +34,37 @@ function checkReadable(file: string): void {
   }
 }
 
-async function readInput(file: string, args: TriageArgs): Promise<TriageResult[]> {
+/**
+ * Reads one input and hands each event's triage to `emit` in input order, as soon as it is settled: results are
+ * written while a huge log is still being read, and memory does not grow with the input.
+ */
+async function readInput(
+  file: string,
+  args: TriageArgs,
+  emit: (r: TriageResult) => void | Promise<void>,
+): Promise<void> {
   const name = file === '-' ? '<stdin>' : file;
   const reader = new TriageInputReader(args.format, { file: name });
-  const events: GuardTripInput[] = [];
+  const order = new InputOrder();
   const stream = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 });
   try {
     // Bytes, not decoded text: the reader scans log lines in place (several times faster on large logs).
     for await (const chunk of stream) {
-      const got = reader.pushBytes(chunk as Buffer);
-      for (const e of got) events.push(e);
+      order.add(reader.pushBytes(chunk as Buffer));
+      for (const e of order.take(reader.settledBefore)) await emit(triage(e, args.thresholds));
     }
   } catch (e) {
     throw new InputError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  for (const e of reader.end()) events.push(e);
+  order.add(reader.end());
   if (reader.fatal) throw new InputError(`${name}: ${reader.fatal}`);
+  for (const e of order.rest()) await emit(triage(e, args.thresholds));
   for (const n of reader.notes) {
     process.stderr.write(
       `${sanitizeText(name)}${n.line !== undefined ? `:${n.line}` : ''}: ${sanitizeText(n.message)}\n`,
     );
   }
   if (reader.notesDropped) process.stderr.write(`${sanitizeText(name)}: ${reader.notesDropped} more notes not shown\n`);
-  // Log events are emitted when their handling completes; put them back in input order.
-  events.sort((a, b) => (a.origin?.firstLine ?? 0) - (b.origin?.firstLine ?? 0));
   const st = reader.stats;
   if (!args.json && st.log.lines > 0) {
     const skipped = st.log.malformed + st.log.oversized;
@@ -68,7 +74,11 @@ async function readInput(file: string, args: TriageArgs): Promise<TriageResult[]
       );
     }
   }
-  return events.map((e) => triage(e, args.thresholds));
+}
+
+/** Writes to stdout, waiting when the pipe is full (a slow reader must not make us buffer the whole output). */
+async function writeOut(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -90,18 +100,21 @@ async function main(argv: string[]): Promise<void> {
   const stdinUses = args.files.filter((f) => f === '-').length;
   if (stdinUses > 1) fail('standard input (-) can be read only once');
   const results: TriageResult[] = [];
+  // JSON lines go out as they are settled; the table needs every row for its column widths.
+  const emit = args.json
+    ? (r: TriageResult): Promise<void> => writeOut(JSON.stringify(toJsonRecord(r)) + '\n')
+    : (r: TriageResult): void => {
+        // The table shows no log lines: do not hold them for every row.
+        results.push(r.origin?.lines ? { ...r, origin: { ...r.origin, lines: undefined } } : r);
+      };
   try {
     for (const f of args.files) checkReadable(f);
-    for (const f of args.files) results.push(...(await readInput(f, args)));
+    for (const f of args.files) await readInput(f, args, emit);
   } catch (e) {
     if (e instanceof InputError) fail(e.message);
     throw e;
   }
-  if (args.json) {
-    const lines = results.map((r) => JSON.stringify(toJsonRecord(r)));
-    process.stdout.write(lines.length ? lines.join('\n') + '\n' : '');
-    return;
-  }
+  if (args.json) return;
   if (results.length === 0) {
     process.stdout.write('No GuardTrip events found.\n');
     return;

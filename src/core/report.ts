@@ -77,7 +77,11 @@ export function formatTable(rows: TriageResult[]): string {
       .join(', '),
   ]);
   const all = [header, ...body];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  // A loop, not Math.max(...column): spreading a hundred thousand rows as arguments overflows the stack.
+  const widths = header.map(() => 0);
+  for (const row of all) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, (row[i] ?? '').length);
+  }
   return all
     .map((row) =>
       row

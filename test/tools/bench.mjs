@@ -46,6 +46,12 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+if (only.includes('parse')) {
+  // The CLI as shipped (dist/cli.js), for its own row: it writes results as they settle instead of holding them.
+  const b = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('esbuild.mjs failed');
+}
+
 const secs = (ns) => Number(ns) / 1e9;
 function time(cmd, args) {
   const t0 = process.hrtime.bigint();
@@ -90,6 +96,8 @@ if (only.includes('parse')) {
     let grepBest = Infinity;
     let parseBest = Infinity;
     let textBest = Infinity;
+    let cliBest = Infinity;
+    let cliRss = 0;
     let rss = 0;
     let live = 0;
     let last;
@@ -103,6 +111,22 @@ if (only.includes('parse')) {
       live = Math.max(live, last.liveHeapMB ?? 0);
       const t = time('node', ['out/bench/parse-once.js', file, 'incidents', 'text']);
       textBest = Math.min(textBest, JSON.parse(t.stdout.trim().split('\n').at(-1)).ms / 1000);
+      // The real CLI, JSON lines to /dev/null: whole process (start-up included) and its peak RSS.
+      const t0 = process.hrtime.bigint();
+      const c = spawnSync(
+        'sh',
+        [
+          '-c',
+          'exec node -r ./test/bench/report-rss.cjs dist/cli.js triage --format log --json "$1" > /dev/null',
+          'sh',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      const ct = secs(process.hrtime.bigint() - t0);
+      if (c.status !== 0) throw new Error(`dist/cli.js: ${c.stderr}`);
+      cliBest = Math.min(cliBest, ct);
+      cliRss = Math.max(cliRss, JSON.parse(c.stderr.trim().split('\n').at(-1)).maxRssKb);
     }
     const row = {
       file: path.basename(file),
@@ -120,19 +144,24 @@ if (only.includes('parse')) {
       bytesSpeedupVsText: +(textBest / parseBest).toFixed(2),
       peakRssMB: +(rss / 1024).toFixed(1),
       liveHeapMB: live,
+      cliSeconds: +cliBest.toFixed(3),
+      cliRatioVsGrep: +(cliBest / grepBest).toFixed(1),
+      cliPeakRssMB: +(cliRss / 1024).toFixed(1),
     };
     results.parse.push(row);
     console.log(
       `parse ${row.mb} MB (${row.lines} lines, ${row.guardTrips} GuardTrips -> ${row.incidents} incidents kept, ${row.evicted} evicted): ` +
         `${row.parseSeconds}s = ${row.parseMBps} MB/s; grep -c ${row.grepSeconds}s = ${row.grepMBps} MB/s; ratio ${row.ratioVsGrep}x; ` +
-        `decoded-text path ${row.textSeconds}s (bytes ${row.bytesSpeedupVsText}x faster); peak RSS ${row.peakRssMB} MB, live heap after GC ${row.liveHeapMB} MB`,
+        `decoded-text path ${row.textSeconds}s (bytes ${row.bytesSpeedupVsText}x faster); peak RSS ${row.peakRssMB} MB, live heap after GC ${row.liveHeapMB} MB; ` +
+        `CLI --json (whole process) ${row.cliSeconds}s = ${row.cliRatioVsGrep}x grep, peak RSS ${row.cliPeakRssMB} MB`,
     );
   }
   if (results.parse.length >= 2) {
     const [a, b] = [results.parse[0], results.parse.at(-1)];
     console.log(
       `memory: peak RSS ${a.peakRssMB} MB at ${a.mb} MB input vs ${b.peakRssMB} MB at ${b.mb} MB input (x${(b.peakRssMB / a.peakRssMB).toFixed(2)} for x${(b.mb / a.mb).toFixed(1)} input); ` +
-        `live heap ${a.liveHeapMB} MB vs ${b.liveHeapMB} MB (x${(b.liveHeapMB / a.liveHeapMB).toFixed(2)})`,
+        `live heap ${a.liveHeapMB} MB vs ${b.liveHeapMB} MB (x${(b.liveHeapMB / a.liveHeapMB).toFixed(2)}); ` +
+        `CLI peak RSS ${a.cliPeakRssMB} MB vs ${b.cliPeakRssMB} MB (x${(b.cliPeakRssMB / a.cliPeakRssMB).toFixed(2)})`,
     );
   }
 }

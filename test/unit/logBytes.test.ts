@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { GuardTripInput } from '../../src/core/guardTrip';
 import { stripAnsi } from '../../src/core/parse/ansi';
 import type { InputFormat } from '../../src/core/parse/input';
-import { TriageInputReader } from '../../src/core/parse/input';
+import { InputOrder, TriageInputReader } from '../../src/core/parse/input';
 import { IncidentLogParser } from '../../src/core/parse/logParser';
 import type { NestBytesEntry } from '../../src/core/parse/nestBytes';
 import { scanNestBytes, utf8 } from '../../src/core/parse/nestBytes';
@@ -317,5 +317,55 @@ describe('byte readers of numbers and times', () => {
     );
     const usual = Buffer.from('08/05/2025, 2:15:30 PM');
     assert.equal(nestTimeBytesToIso(usual, 0, usual.length), '2025-08-05T14:15:30.000Z');
+  });
+});
+
+describe('results in input order without holding the whole input', () => {
+  const inOrder = (
+    bytes: Uint8Array,
+    format: InputFormat,
+    chunk: number,
+  ): { events: GuardTripInput[]; maxHeld: number } => {
+    const r = new TriageInputReader(format);
+    const order = new InputOrder();
+    const events: GuardTripInput[] = [];
+    for (let i = 0; i < bytes.length; i += chunk) {
+      order.add(r.pushBytes(bytes.subarray(i, i + chunk)));
+      events.push(...order.take(r.settledBefore));
+    }
+    order.add(r.end());
+    events.push(...order.rest());
+    return { events, maxHeld: order.maxHeld };
+  };
+  const sorted = (bytes: Uint8Array, format: InputFormat): GuardTripInput[] =>
+    viaText(new TextDecoder().decode(bytes), format).events.sort(
+      (a, b) => (a.origin?.firstLine ?? 0) - (b.origin?.firstLine ?? 0),
+    );
+
+  test('interleaved pods, Object blocks and event lines come out exactly as a full sort would put them', () => {
+    for (const f of FIXTURES) {
+      const bytes = fs.readFileSync(path.join(REPO_ROOT, f));
+      for (const chunk of [1, 97, 1 << 20]) {
+        assert.deepEqual(inOrder(bytes, 'auto', chunk).events, sorted(bytes, 'auto'), `${f} in chunks of ${chunk}`);
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(anyLine, { maxLength: 80 }), fc.integer({ min: 1, max: 300 }), (lines, chunk) => {
+        const bytes = Buffer.from(lines.join('\n') + '\n');
+        assert.deepEqual(inOrder(bytes, 'log', chunk).events, sorted(bytes, 'log'));
+      }),
+      { numRuns: Number(process.env.PF_FUZZ_RUNS ?? 300) },
+    );
+  });
+
+  test('only the events still in flight are held: the most held does not grow with the input', () => {
+    const bytes = fs.readFileSync(path.join(REPO_ROOT, 'media/samples/incident-bot.log'));
+    const many = Buffer.concat(Array.from({ length: 20 }, () => bytes));
+    const one = inOrder(bytes, 'log', 4096);
+    const twenty = inOrder(many, 'log', 4096);
+    assert.equal(twenty.events.length, 20 * one.events.length);
+    // A 4 KiB chunk completes a handful of events at once; that, not the input size, bounds what is held.
+    assert.ok(twenty.maxHeld <= 12, `held up to ${twenty.maxHeld} events`);
+    assert.ok(twenty.maxHeld <= one.maxHeld + 2, `held ${twenty.maxHeld} for 20 copies, ${one.maxHeld} for one`);
   });
 });

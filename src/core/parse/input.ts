@@ -184,6 +184,15 @@ export class TriageInputReader {
     return this.linesBytes(chunk);
   }
 
+  /**
+   * Events emitted from now on start at or after this input line (an Alertmanager document, read whole at the
+   * end, gives nothing until then). See `InputOrder`.
+   */
+  get settledBefore(): number {
+    if (this.mode === 'document' || this.mode === 'probe') return -Infinity;
+    return this.log.oldestOpenLine();
+  }
+
   end(): GuardTripInput[] {
     if (this.fatal) return [];
     const out: GuardTripInput[] = [];
@@ -379,6 +388,38 @@ function concatChunks(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/**
+ * Puts events back in input order (their first line) as soon as no earlier event can still arrive, so a reader
+ * of a huge input can write results as it goes instead of holding all of them. Log events come out when their
+ * handling completes, which with several pods interleaved is not input order.
+ */
+export class InputOrder {
+  private held: { e: GuardTripInput; n: number }[] = [];
+  private arrivals = 0;
+  /** The most events held at once (for tests and the benchmark). */
+  maxHeld = 0;
+
+  add(events: readonly GuardTripInput[]): void {
+    for (const e of events) this.held.push({ e, n: this.arrivals++ });
+    if (this.held.length > this.maxHeld) this.maxHeld = this.held.length;
+  }
+
+  /** The held events that start before `line`, in input order (ties and line-less events in arrival order). */
+  take(line: number): GuardTripInput[] {
+    if (this.held.length === 0) return [];
+    const key = (h: { e: GuardTripInput }): number => h.e.origin?.firstLine ?? 0;
+    this.held.sort((a, b) => key(a) - key(b) || a.n - b.n);
+    let k = 0;
+    while (k < this.held.length && key(this.held[k] as { e: GuardTripInput }) < line) k++;
+    return this.held.splice(0, k).map((h) => h.e);
+  }
+
+  /** Everything still held, in input order (at the end of the input). */
+  rest(): GuardTripInput[] {
+    return this.take(Infinity);
+  }
 }
 
 /** Reads a whole text at once (tests, small files). */

@@ -270,6 +270,19 @@ export class IncidentLogParser {
     this.lineNo++;
   }
 
+  /**
+   * The first line of the earliest event still open (being read), or the next line when none is: every event
+   * emitted later starts at or after this line. Lets readers put events in input order without holding them all.
+   */
+  oldestOpenLine(): number {
+    let min = this.lineNo + 1;
+    for (const s of this.streams.values()) {
+      if (s.pending && s.pending.firstLine < min) min = s.pending.firstLine;
+      if (s.objectLines && s.objectStart < min) min = s.objectStart;
+    }
+    return min;
+  }
+
   /** Finalizes every open event that already has a decision, leaving undecided ones open (for live streams). */
   flushDecided(): GuardTripInput[] {
     for (const [, s] of this.streams) {
