@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Commands, SAMPLE_LOG, Views } from '../constants';
 import { TriageInputReader } from '../core/parse/input';
 import type { GuardTripInput } from '../core/guardTrip';
+import type { IncidentBook } from '../core/incidents';
 import { VERDICT_TITLES, VERDICTS } from '../core/triage';
 import type { IncidentModel } from '../model/incidentModel';
 import type { LoadResult } from '../model/loadIncidentFile';
@@ -52,6 +53,7 @@ export class IncidentLogOpener {
   async open(uri: vscode.Uri): Promise<OpenLogSummary | undefined> {
     const name = path.basename(uri.path) || uri.toString();
     let result: LoadResult | undefined;
+    const book = this.model.newBook();
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Triaging ${name}`, cancellable: true },
@@ -65,8 +67,8 @@ export class IncidentLogOpener {
             }
           };
           return uri.scheme === 'file'
-            ? loadIncidentFile(uri.fsPath, name, token, onProgress)
-            : this.loadRemote(uri, name);
+            ? loadIncidentFile(uri.fsPath, name, book, token, onProgress)
+            : this.loadRemote(uri, name, book);
         },
       );
     } catch (e) {
@@ -77,7 +79,7 @@ export class IncidentLogOpener {
       return undefined;
     }
     if (!result) return undefined;
-    this.model.replace(result.events, { label: name, uri, stats: result.stats, notes: result.notes });
+    this.model.replaceWithBook(book, { label: name, uri, stats: result.stats, notes: result.notes });
     const summary = this.summarize(name, result);
     this.report(name, result, summary);
     void vscode.commands.executeCommand(`${Views.incidents}.focus`).then(undefined, () => undefined);
@@ -85,7 +87,7 @@ export class IncidentLogOpener {
   }
 
   /** Non-file URIs (remote or virtual workspaces) are read whole through the workspace file system. */
-  private async loadRemote(uri: vscode.Uri, name: string): Promise<LoadResult> {
+  private async loadRemote(uri: vscode.Uri, name: string, book: IncidentBook): Promise<LoadResult> {
     let bytes: Uint8Array;
     try {
       bytes = await vscode.workspace.fs.readFile(uri);
@@ -95,14 +97,21 @@ export class IncidentLogOpener {
     const reader = new TriageInputReader('auto', { file: uri.toString() });
     const events: GuardTripInput[] = [...reader.pushBytes(bytes), ...reader.end()];
     if (reader.fatal) throw new LoadError(`${name}: ${reader.fatal}.`);
-    return { events, stats: reader.stats, notes: reader.notes.map((n) => n.message), bytes: bytes.byteLength };
+    events.sort((a, b) => (a.origin?.firstLine ?? 0) - (b.origin?.firstLine ?? 0));
+    for (const e of events) book.add(e);
+    return {
+      events: events.length,
+      stats: reader.stats,
+      notes: reader.notes.map((n) => n.message),
+      bytes: bytes.byteLength,
+    };
   }
 
   private summarize(name: string, r: LoadResult): OpenLogSummary {
     const incidents = this.model.list();
     return {
       file: name,
-      events: r.events.length,
+      events: r.events,
       incidents: incidents.length,
       disagreements: incidents.filter((i) => i.latest.disagreement).length,
       skippedLines: r.stats.log.malformed + r.stats.log.oversized + r.stats.badEventLines,

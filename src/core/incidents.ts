@@ -146,6 +146,10 @@ export class IncidentBook {
     return this.entries.size;
   }
 
+  get thresholdsInUse(): Thresholds {
+    return this.thresholds;
+  }
+
   get(id: string): Incident | undefined {
     return this.entries.get(id)?.incident;
   }

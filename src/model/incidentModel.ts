@@ -85,6 +85,27 @@ export class IncidentModel implements vscode.Disposable {
     this.emitter.fire({});
   }
 
+  /**
+   * An empty book with the thresholds and window an input without cluster data is triaged with: filled while a
+   * large file is read (so its events are never all held at once), then installed with `replaceWithBook`.
+   */
+  newBook(): IncidentBook {
+    return new IncidentBook({ thresholds: this.configured, windowMs: this.windowMs });
+  }
+
+  /** Replaces everything with a book filled from one input (see `newBook`). */
+  replaceWithBook(book: IncidentBook, source: IncidentSource): void {
+    this.cluster = undefined;
+    // Settings may have changed while the file was read.
+    if (this.thresholds !== this.configured || book.thresholdsInUse !== this.configured) {
+      book.retriage(this.configured);
+    }
+    this.thresholds = this.configured;
+    this.book = book;
+    this.source = source;
+    this.emitter.fire({});
+  }
+
   /** Adds events as they arrive (live streams); fires only for the incidents they touched. */
   add(events: readonly GuardTripInput[]): Incident[] {
     const touched = new Map<string, Incident>();
