@@ -12,6 +12,7 @@ import type { GroupDef, Grouping } from './grouping';
 import { attentionGrouping, verdictGrouping } from './grouping';
 import { effectiveVerdict, scoreText, timeText } from './presentation';
 import { Commands } from '../constants';
+import { groupMissingPermissions, permissionLabel } from './permissions';
 import { botText, incidentTooltip, toTreeItem } from './treeItems';
 
 const REFRESH_DEBOUNCE_MS = 150;
@@ -182,14 +183,15 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
         tooltip: st.error,
       });
     } else if (st?.kind === 'forbidden') {
-      for (const m of st.missing) {
+      for (const g of groupMissingPermissions(st.missing)) {
+        const what = permissionLabel(g);
         out.push({
           kind: 'state',
-          id: `state:forbidden:${m}`,
-          label: `Missing permission: ${m}`,
+          id: `state:forbidden:${g.resource}`,
+          label: `Missing permission: ${what}`,
           icon: 'lock',
           color: 'charts.red',
-          tooltip: `Ask for RBAC access to ${m}; what is allowed is still shown.`,
+          tooltip: `Ask for RBAC access to ${what}; what is allowed is still shown.`,
         });
       }
     } else if (st?.kind === 'connecting') {

@@ -122,5 +122,14 @@ export default async function ({ page, cs, outDir, helpers }) {
   );
   await screenshot(page, outDir, 'live-tree-forbidden');
   console.log(`    # restricted user: ${missing.join('; ')}`);
+  // One row per resource with every verb it lacks: what to ask an admin for.
+  for (const want of [
+    'Missing permission: list, watch rollbacks.ops.prov-fabric.io',
+    'Missing permission: get pods/log in monitoring',
+  ]) {
+    if (!missing.includes(want)) throw new Error(`no row "${want}" among ${JSON.stringify(missing)}`);
+  }
+  const resources = missing.map((m) => m.replace(/^Missing permission: (?:[a-z]+, )*[a-z]+ /, ''));
+  if (new Set(resources).size !== resources.length) throw new Error(`a resource is listed twice: ${missing}`);
   await helpers.runCommand(page, 'PF Incident: Disconnect from Cluster', { cs });
 }
