@@ -1,6 +1,6 @@
 import type { NodeId } from '../src/core/flowchart';
 import { edgeKeyOf, nodeIdOf, sameChartSvg } from '../src/shared/chartSvg';
-import type { ChartView, IncidentView } from '../src/shared/protocol';
+import type { ChartLabel, ChartView, IncidentView } from '../src/shared/protocol';
 import type { Mermaid } from './mermaidRender';
 import { labelFit, renderChartSvg } from './mermaidRender';
 import { post } from './vscodeApi';
@@ -15,7 +15,7 @@ const renderIdPrefix = `pf-flow-${Math.random().toString(36).slice(2, 8)}`;
 let renderIds = 0;
 
 /** Where the SVG on show came from (body[data-chart-origin], for tests and the benchmark). */
-type ChartOrigin = 'cached' | 'prerendered' | 'rendered' | 'local-fonts';
+type ChartOrigin = 'cached' | 'prerendered' | 'provisional' | 'rendered' | 'local-fonts';
 
 /** Loads mermaid's bundle as a second script carrying this page's nonce (the CSP allows nothing else). */
 function loadMermaid(): Promise<Mermaid> {
@@ -51,6 +51,8 @@ let currentKey = '';
 export interface GivenSvg {
   svg?: string;
   prerendered?: boolean;
+  /** With prerendered: the labels that differ in this chart; the SVG is shown with them, then redrawn. */
+  relabel?: ChartLabel[];
 }
 
 /**
@@ -71,6 +73,18 @@ export async function showChart(
   if (given.svg?.startsWith('<svg')) {
     container.innerHTML = given.svg;
     currentKey = chart.key;
+    if (given.prerendered && given.relabel) {
+      // Another threshold set: the same chart with other numbers in some labels. Shown at once with this chart's
+      // label texts, then drawn exactly by mermaid in a quiet moment (the text may not fit its box exactly).
+      writeLabels(container, given.relabel);
+      setOrigin('provisional');
+      // For tests and the benchmark: the chart was shown before any mermaid was in the page.
+      document.body.dataset.provisionalBeforeMermaid = String(mermaidLoad === null);
+      // The chart just changed under the user: the redraw waits for a quiet moment counted from now.
+      noteActivity();
+      void redrawProvisional(container, chart, seq, onReplaced);
+      return true;
+    }
     setOrigin(given.prerendered ? 'prerendered' : 'cached');
     if (given.prerendered) void checkFonts(container, chart, given.svg, seq, onReplaced);
     return true;
@@ -104,6 +118,78 @@ function nextRenderId(): string {
 function setOrigin(origin: ChartOrigin): void {
   document.body.dataset.chartOrigin = origin;
   if (origin !== 'prerendered') delete document.body.dataset.fontCheck;
+  if (origin !== 'provisional' && origin !== 'rendered') {
+    delete document.body.dataset.provisional;
+    delete document.body.dataset.provisionalBeforeMermaid;
+  }
+}
+
+/** The element holding a label's text: mermaid's <p> inside the label's span (or the span itself). */
+function labelTextElement(label: Element | null): Element | null {
+  const span = label?.querySelector('span.nodeLabel, span.edgeLabel') ?? null;
+  return span?.querySelector(':scope > p') ?? span;
+}
+
+/**
+ * Writes label texts into a drawn chart (textContent only: the texts are data, never markup). Node labels are
+ * found by their node's group, edge labels by their edge's label group.
+ */
+function writeLabels(container: HTMLElement, labels: readonly ChartLabel[]): void {
+  const svg = container.querySelector('svg');
+  if (!svg) return;
+  const nodes = new Map<string, Element>();
+  for (const g of svg.querySelectorAll('g.node')) {
+    const n = nodeOf(g);
+    if (n) nodes.set(n, g);
+  }
+  const edges = new Map<string, Element>();
+  for (const g of svg.querySelectorAll('g.edgeLabel g.label')) {
+    const e = edgeOf(g);
+    if (e) edges.set(e, g);
+  }
+  for (const l of labels) {
+    const group = l.kind === 'node' ? nodes.get(l.id) : edges.get(l.id);
+    // A node's label is its group's label group; an edge's is the label group itself.
+    const label = l.kind === 'node' ? (group?.querySelector(':scope > g.label') ?? null) : (group ?? null);
+    const target = labelTextElement(label);
+    if (target) target.textContent = l.text;
+  }
+}
+
+/** A provisional chart (the prerendered SVG with this chart's labels written in), redrawn by mermaid when quiet. */
+async function redrawProvisional(
+  container: HTMLElement,
+  chart: ChartView,
+  seq: number,
+  onReplaced?: () => void,
+): Promise<void> {
+  const ds = document.body.dataset;
+  ds.provisional = 'pending';
+  const shown = container.querySelector('svg');
+  try {
+    await quietMoment();
+    if (seq !== renderSeq) return;
+    ds.provisional = 'redrawing';
+    const t1 = performance.now();
+    const mermaid = await loadMermaid();
+    if (seq !== renderSeq) return;
+    const { svg } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
+    if (seq !== renderSeq || container.querySelector('svg') !== shown) return;
+    post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t1 });
+    container.innerHTML = svg;
+    setOrigin('rendered');
+    ds.provisional = 'replaced';
+    onReplaced?.();
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    // The provisional chart stays: its labels are right, only their boxes may be a little off.
+    ds.provisional = 'failed';
+    post({
+      type: 'log',
+      level: 'error',
+      message: `Drawing the flowchart for the current thresholds failed: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
 }
 
 /*

@@ -120,7 +120,7 @@ async function onMessage(msg: HostToWebview): Promise<void> {
         $('chart'),
         $('chart-error'),
         msg.chart,
-        { svg: msg.cachedSvg, prerendered: msg.prerendered },
+        { svg: msg.cachedSvg, prerendered: msg.prerendered, relabel: msg.relabel },
         rehighlight,
       );
       if (chartReady && incident) applyIncident(incident);
@@ -128,7 +128,13 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       $('chart-wrap').title = msg.chart.thresholdsText;
       post({
         type: 'timing',
-        name: msg.prerendered ? 'show-prerendered-svg' : msg.cachedSvg ? 'show-cached-svg' : 'show-rendered-svg',
+        name: msg.relabel
+          ? 'show-provisional-svg'
+          : msg.prerendered
+            ? 'show-prerendered-svg'
+            : msg.cachedSvg
+              ? 'show-cached-svg'
+              : 'show-rendered-svg',
         ms: performance.now() - t0,
       });
       post({ type: 'timing', name: 'open-to-svg', ms: performance.now() });
@@ -144,7 +150,7 @@ async function onMessage(msg: HostToWebview): Promise<void> {
         $('chart'),
         $('chart-error'),
         msg.chart,
-        { svg: msg.cachedSvg, prerendered: msg.prerendered },
+        { svg: msg.cachedSvg, prerendered: msg.prerendered, relabel: msg.relabel },
         rehighlight,
       );
       document.body.dataset.chartKey = msg.chart.key;

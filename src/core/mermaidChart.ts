@@ -67,3 +67,72 @@ export function pathEdges(
   }
   return out;
 }
+
+/** A label of the chart by the element it belongs to: a node (its id) or an edge (its key, "E-F"). */
+export interface ChartLabel {
+  kind: 'node' | 'edge';
+  id: string;
+  /** The label's text, decoded (shown as text, never parsed as markup). */
+  text: string;
+}
+
+interface ParsedChart {
+  header: string;
+  nodes: { id: string; shape: string; label: string }[];
+  edges: { key: string; label: string | undefined }[];
+}
+
+const NODE_LINE = /^ {4}([A-Za-z]\w*)(?:\{"([^"]*)"\}|\["([^"]*)"\])$/;
+const EDGE_LINE = /^ {4}([A-Za-z]\w*) -->(?:\|"([^"]*)"\|)? ([A-Za-z]\w*)$/;
+
+/** Reads back a source written by triageChartSource; null for anything else. */
+function parseChartSource(source: string): ParsedChart | null {
+  const [header, ...rest] = source.split('\n');
+  if (header === undefined) return null;
+  const out: ParsedChart = { header, nodes: [], edges: [] };
+  for (const line of rest) {
+    const n = NODE_LINE.exec(line);
+    if (n) {
+      out.nodes.push({ id: n[1] as string, shape: n[2] !== undefined ? 'decision' : 'box', label: n[2] ?? n[3] ?? '' });
+      continue;
+    }
+    const e = EDGE_LINE.exec(line);
+    if (!e) return null;
+    out.edges.push({ key: `${e[1]}-${e[3]}`, label: e[2] });
+  }
+  return out;
+}
+
+const decodeMermaidText = (s: string): string =>
+  s.replace(/#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
+
+/**
+ * The labels of `current` that differ from `base` when the two chart sources differ in label texts only (same
+ * header, same nodes with the same ids and shapes in the same order, same edges in the same order, labelled the
+ * same way); null when they differ in anything else, or either is not a source triageChartSource writes. An SVG
+ * drawn from `base` then shows `current` once these labels' texts are put in (the layout aside).
+ */
+export function chartLabelChanges(base: string, current: string): ChartLabel[] | null {
+  const a = parseChartSource(base);
+  const b = parseChartSource(current);
+  if (!a || !b || a.header !== b.header) return null;
+  if (a.nodes.length !== b.nodes.length || a.edges.length !== b.edges.length) return null;
+  // Edge labels are found in the SVG by edge key: two edges between the same nodes would be ambiguous.
+  if (new Set(b.edges.map((e) => e.key)).size !== b.edges.length) return null;
+  const changes: ChartLabel[] = [];
+  for (let i = 0; i < a.nodes.length; i++) {
+    const x = a.nodes[i] as ParsedChart['nodes'][number];
+    const y = b.nodes[i] as ParsedChart['nodes'][number];
+    if (x.id !== y.id || x.shape !== y.shape) return null;
+    if (x.label !== y.label) changes.push({ kind: 'node', id: y.id, text: decodeMermaidText(y.label) });
+  }
+  for (let i = 0; i < a.edges.length; i++) {
+    const x = a.edges[i] as ParsedChart['edges'][number];
+    const y = b.edges[i] as ParsedChart['edges'][number];
+    if (x.key !== y.key || (x.label === undefined) !== (y.label === undefined)) return null;
+    if (y.label !== undefined && x.label !== y.label) {
+      changes.push({ kind: 'edge', id: y.key, text: decodeMermaidText(y.label) });
+    }
+  }
+  return changes;
+}

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import { fnv1a64 } from '../core/hash';
-import { triageChartSource } from '../core/mermaidChart';
+import { chartLabelChanges, triageChartSource } from '../core/mermaidChart';
+import { DEFAULT_THRESHOLDS } from '../core/thresholds';
 import type { NodeId } from '../core/flowchart';
 import type { IncidentModel } from '../model/incidentModel';
 import type { ChartTheme, PrerenderedChartFile } from '../shared/chartSvg';
 import { chartSourceHash, parsePrerenderedChartFile } from '../shared/chartSvg';
-import type { ChartView, HostToWebview, MetricsView, WebviewToHost } from '../shared/protocol';
+import type { ChartLabel, ChartView, HostToWebview, MetricsView, WebviewToHost } from '../shared/protocol';
 import { isPanelState, parseWebviewMessage } from '../shared/protocol';
 import { Disposable } from '../util/disposable';
 import { panelHtml } from './html';
@@ -181,14 +182,21 @@ export class TriagePanel extends Disposable {
 
   /**
    * The SVG sent with a chart: this machine's own render when it has one, else the prerendered one when the chart
-   * is the prerendered chart (default thresholds), else none (the webview renders with mermaid).
+   * is the prerendered chart (default thresholds), else the prerendered one with the labels to rewrite when the
+   * chart differs from it in label texts only (other thresholds: the webview shows it provisionally and redraws
+   * it with mermaid), else none (the webview renders with mermaid).
    */
-  private svgFor(chart: ChartView): { cachedSvg?: string; prerendered?: boolean } {
+  private svgFor(chart: ChartView): { cachedSvg?: string; prerendered?: boolean; relabel?: ChartLabel[] } {
     const cached = this.cachedSvg(chart.key);
     if (cached) return { cachedSvg: cached };
     const pre = this.prerendered?.charts[chart.theme];
-    if (pre && pre.sourceHash === chartSourceHash(chart.source)) return { cachedSvg: pre.svg, prerendered: true };
-    return {};
+    if (!pre) return {};
+    if (pre.sourceHash === chartSourceHash(chart.source)) return { cachedSvg: pre.svg, prerendered: true };
+    // The source the shipped SVG was drawn from: the default thresholds' chart, when its hash says so.
+    const base = triageChartSource(DEFAULT_THRESHOLDS);
+    if (pre.sourceHash !== chartSourceHash(base)) return {};
+    const relabel = chartLabelChanges(base, chart.source);
+    return relabel ? { cachedSvg: pre.svg, prerendered: true, relabel } : {};
   }
 
   private async storeSvg(key: string, svg: string): Promise<void> {

@@ -1,8 +1,11 @@
 // The one message protocol between the triage panel's host side (src/panel) and its webview (webview/).
 // Type-only plus validators; no vscode and no DOM, so both sides import it.
 import type { NodeId } from '../core/flowchart';
+import type { ChartLabel } from '../core/mermaidChart';
 import type { Verdict } from '../core/triage';
 import type { ChartTheme } from './chartSvg';
+
+export type { ChartLabel };
 
 export const NODE_IDS: readonly NodeId[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O'];
 
@@ -93,11 +96,16 @@ export type HostToWebview =
       cachedSvg?: string;
       /** cachedSvg is the one shipped with the extension (laid out with the build machine's fonts). */
       prerendered?: boolean;
+      /**
+       * With prerendered: the shipped SVG was drawn from a source differing from chart.source in these labels
+       * only. The webview writes them in (as text), shows the chart as provisional and redraws it with mermaid.
+       */
+      relabel?: ChartLabel[];
       clickable: NodeId[];
       incidents: IncidentChoice[];
     }
   | { type: 'incident'; incident: IncidentView; incidents?: IncidentChoice[] }
-  | { type: 'chart'; chart: ChartView; cachedSvg?: string; prerendered?: boolean }
+  | { type: 'chart'; chart: ChartView; cachedSvg?: string; prerendered?: boolean; relabel?: ChartLabel[] }
   | { type: 'metrics'; metrics: MetricsView }
   | { type: 'gone'; message: string };
 

@@ -54,6 +54,8 @@ function chartState(frame) {
     highlighted: document.body.dataset.highlighted,
     hash: document.querySelector('.hash')?.textContent,
     mermaidLoaded: typeof globalThis.pfMermaid !== 'undefined' || !!document.querySelector('script[src*="mermaid"]'),
+    provisional: document.body.dataset.provisional,
+    provisionalBeforeMermaid: document.body.dataset.provisionalBeforeMermaid,
     edgeLabels: [...document.querySelectorAll('#chart svg .edgeLabel')].map((e) => e.textContent),
   }));
 }
@@ -190,17 +192,47 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   }
   if (dialogs.length) throw new Error(`dialogs opened: ${JSON.stringify(dialogs)}`);
 
-  // A non-default threshold has no prerendered chart: mermaid draws it, the host caches it for the next panel.
+  // A non-default threshold: the chart differs from the prerendered one in label texts only, so the prerendered
+  // SVG is shown at once with the new labels written in (no mermaid yet), marked provisional; then mermaid draws
+  // the exact chart in a quiet moment, it replaces the provisional one and the host caches it for the next panel.
   const settingsFile = path.join(workspace, '.vscode', 'settings.json');
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+  // Closed first, so the new chart comes with the panel's first message (an open panel would get it at once).
+  await closePanel(page, helpers, cs);
   fs.writeFileSync(settingsFile, JSON.stringify({ 'pfIncident.triage.riskLow': 0.45 }));
+  // Time for VS Code to read the changed settings and the extension to re-triage.
+  await page.waitForTimeout(2000);
   await openPanelFor(page, helpers, cs, '44444444');
   const lowered = (s) =>
-    s.edgeLabels.includes('Low Risk < 0.45') && sameNodes(s.highlighted, 'A B C E F L') && s.hash?.includes('44444444');
-  let st = await waitForChart(page, helpers, cs, 'the chart for riskLow 0.45 drawn by mermaid', lowered, 60_000);
-  if (st.origin !== 'rendered' || !st.mermaidLoaded) {
-    throw new Error(`riskLow 0.45 was not drawn by mermaid: ${JSON.stringify(st)}`);
+    s.edgeLabels.includes('Low Risk < 0.45') &&
+    s.edgeLabels.includes('Medium Risk 0.45-0.8') &&
+    !s.edgeLabels.includes('Low Risk < 0.5') &&
+    sameNodes(s.highlighted, 'A B C E F L') &&
+    s.hash?.includes('44444444');
+  let st = await waitForChart(page, helpers, cs, 'the chart for riskLow 0.45', lowered, 60_000);
+  // The first chart with the new labels is the prerendered SVG relabelled, shown before mermaid is in the page.
+  if (
+    st.origin !== 'provisional' ||
+    !/^pf-flow-pre-/.test(st.svgId ?? '') ||
+    st.mermaidLoaded ||
+    st.provisionalBeforeMermaid !== 'true'
+  ) {
+    throw new Error(`riskLow 0.45 was not first shown as the relabelled prerendered chart: ${JSON.stringify(st)}`);
   }
+  st = await waitForChart(
+    page,
+    helpers,
+    cs,
+    'the provisional riskLow 0.45 chart replaced by the mermaid render',
+    (s) => lowered(s) && s.origin === 'rendered' && s.provisional === 'replaced',
+    60_000,
+  );
+  if (!st.mermaidLoaded || /^pf-flow-pre-/.test(st.svgId ?? '')) {
+    throw new Error(`riskLow 0.45 was not redrawn by mermaid: ${JSON.stringify(st)}`);
+  }
+  console.log(
+    '    # riskLow 0.45: the prerendered SVG with the new labels first (no mermaid), then replaced by the mermaid render',
+  );
   await closePanel(page, helpers, cs);
   await openPanelFor(page, helpers, cs, '44444444');
   st = await waitForChart(page, helpers, cs, 'the cached chart for riskLow 0.45', lowered);
@@ -212,7 +244,7 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
   if (st.origin !== 'prerendered' && st.origin !== 'cached') {
     throw new Error(`back on the default thresholds the panel did not reuse an SVG: ${JSON.stringify(st)}`);
   }
-  console.log('    # riskLow 0.45: drawn by mermaid, then cached; back to the default: prerendered, no redraw');
+  console.log('    # riskLow 0.45: the mermaid render cached; back to the default: prerendered, no redraw');
 
   // One screenshot per theme, of the disagreement case.
   await openPanelFor(page, helpers, cs, '33333333');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { FLOW_NODES, flowEdges } from '../../src/core/flowchart';
-import { mermaidText, pathEdges, triageChartSource } from '../../src/core/mermaidChart';
+import { chartLabelChanges, mermaidText, pathEdges, triageChartSource } from '../../src/core/mermaidChart';
 import { DEFAULT_THRESHOLDS, withThresholds } from '../../src/core/thresholds';
 import { PATHS, triage } from '../../src/core/triage';
 import { ev } from './helpers';
@@ -86,5 +86,36 @@ describe('label escaping', () => {
         assert.equal(decode(mermaidText(s)), clean);
       }),
     );
+  });
+});
+
+describe('chartLabelChanges', () => {
+  const base = triageChartSource(DEFAULT_THRESHOLDS);
+
+  test('lists exactly the labels that differ for other thresholds', () => {
+    const t = withThresholds({ riskLow: 0.45, missThreshold: 5 });
+    assert.deepEqual(chartLabelChanges(base, triageChartSource(t)), [
+      { kind: 'edge', id: 'E-F', text: 'Low Risk < 0.45' },
+      { kind: 'edge', id: 'E-G', text: 'Medium Risk 0.45-0.8' },
+      { kind: 'edge', id: 'I-J', text: '< 5 misses' },
+      { kind: 'edge', id: 'I-K', text: '>= 5 misses' },
+    ]);
+  });
+
+  test('is empty for the same source, and finds a changed node label decoded', () => {
+    assert.deepEqual(chartLabelChanges(base, base), []);
+    const changed = base.replace('A["GuardTrip Event Detected"]', 'A["#60;b#62; #38; x"]');
+    assert.deepEqual(chartLabelChanges(base, changed), [{ kind: 'node', id: 'A', text: '<b> & x' }]);
+  });
+
+  test('is null for a structural change', () => {
+    const t = triageChartSource(DEFAULT_THRESHOLDS);
+    assert.equal(chartLabelChanges(base, `${t}\n    O --> A`), null, 'an added edge');
+    assert.equal(chartLabelChanges(base, t.replace('N --> O', 'N --> M')), null, 'another target');
+    assert.equal(chartLabelChanges(base, t.replace('B{"', 'B["').replace('?"}', '?"]')), null, 'another shape');
+    assert.equal(chartLabelChanges(base, t.replace('A -->', 'A -->|"x"|')), null, 'a label on an unlabelled edge');
+    assert.equal(chartLabelChanges(base, t.replace('flowchart TD', 'flowchart LR')), null, 'another direction');
+    assert.equal(chartLabelChanges(base, t.replace(/\n {4}O\[[^\n]*/, '')), null, 'a node fewer');
+    assert.equal(chartLabelChanges(base, `${t}\n    click A call x()`), null, 'a line of another kind');
   });
 });
