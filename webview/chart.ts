@@ -106,7 +106,7 @@ export async function showChart(
     if (seq !== renderSeq) return false;
     errorBox.hidden = false;
     errorBox.textContent = `The flowchart could not be drawn: ${e instanceof Error ? e.message : String(e)}`;
-    post({ type: 'log', level: 'error', message: errorBox.textContent });
+    logError(errorBox.textContent);
     return false;
   }
 }
@@ -167,15 +167,8 @@ async function redrawProvisional(
   ds.provisional = 'pending';
   const shown = container.querySelector('svg');
   try {
-    await quietMoment();
-    if (seq !== renderSeq) return;
-    ds.provisional = 'redrawing';
-    const t1 = performance.now();
-    const mermaid = await loadMermaid();
-    if (seq !== renderSeq) return;
-    const { svg } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
-    if (seq !== renderSeq || container.querySelector('svg') !== shown) return;
-    post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t1 });
+    const svg = await renderWhenQuiet(container, chart, seq, shown, () => (ds.provisional = 'redrawing'));
+    if (svg === null) return;
     container.innerHTML = svg;
     setOrigin('rendered');
     ds.provisional = 'replaced';
@@ -184,12 +177,39 @@ async function redrawProvisional(
     if (seq !== renderSeq) return;
     // The provisional chart stays: its labels are right, only their boxes may be a little off.
     ds.provisional = 'failed';
-    post({
-      type: 'log',
-      level: 'error',
-      message: `Drawing the flowchart for the current thresholds failed: ${e instanceof Error ? e.message : String(e)}`,
-    });
+    logError(`Drawing the flowchart for the current thresholds failed: ${errorText(e)}`);
   }
+}
+
+/**
+ * Mermaid's exact render of `chart` once the user has left the panel alone, already sent to the host's cache;
+ * null when a newer chart, or another SVG than `shown`, took the panel's place meanwhile.
+ */
+async function renderWhenQuiet(
+  container: HTMLElement,
+  chart: ChartView,
+  seq: number,
+  shown: Element | null,
+  onStart?: () => void,
+): Promise<string | null> {
+  await quietMoment();
+  if (seq !== renderSeq) return null;
+  onStart?.();
+  const t1 = performance.now();
+  const mermaid = await loadMermaid();
+  if (seq !== renderSeq) return null;
+  const { svg } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
+  if (seq !== renderSeq || container.querySelector('svg') !== shown) return null;
+  post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t1 });
+  return svg;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function logError(message: string): void {
+  post({ type: 'log', level: 'error', message });
 }
 
 /*
@@ -261,14 +281,8 @@ async function checkFonts(
     message: `${fit.misfits} of ${fit.labels} flowchart labels measure up to ${fit.worst.toFixed(1)} px differently with this machine's fonts than the prerendered chart: redrawing it with mermaid in the background.`,
   });
   try {
-    await quietMoment();
-    if (seq !== renderSeq) return;
-    const t1 = performance.now();
-    const mermaid = await loadMermaid();
-    if (seq !== renderSeq) return;
-    const { svg } = await renderChartSvg(mermaid, chart.source, chart.theme, nextRenderId());
-    if (seq !== renderSeq || container.querySelector('svg') !== shown) return;
-    post({ type: 'svgRendered', key: chart.key, svg, ms: performance.now() - t1 });
+    const svg = await renderWhenQuiet(container, chart, seq, shown);
+    if (svg === null) return;
     if (sameChartSvg(svg, shownSvg)) {
       ds.fontCheck = 'unchanged';
       return;
@@ -281,11 +295,7 @@ async function checkFonts(
     if (seq !== renderSeq) return;
     // The prerendered chart stays: slightly off labels beat no chart.
     ds.fontCheck = 'failed';
-    post({
-      type: 'log',
-      level: 'error',
-      message: `Redrawing the flowchart failed: ${e instanceof Error ? e.message : String(e)}`,
-    });
+    logError(`Redrawing the flowchart failed: ${errorText(e)}`);
   }
 }
 

@@ -109,6 +109,20 @@ function rehighlight(): void {
   if (chartReady && incident) applyIncident(incident);
 }
 
+/** Puts a message's chart in place (cached, shipped or drawn) and the current incident's path on it. */
+async function placeChart(msg: Omit<Extract<HostToWebview, { type: 'chart' }>, 'type'>): Promise<void> {
+  chartReady = await showChart(
+    $('chart'),
+    $('chart-error'),
+    msg.chart,
+    { svg: msg.cachedSvg, prerendered: msg.prerendered, relabel: msg.relabel },
+    rehighlight,
+  );
+  if (chartReady && incident) applyIncident(incident);
+  document.body.dataset.chartKey = msg.chart.key;
+  $('chart-wrap').title = msg.chart.thresholdsText;
+}
+
 async function onMessage(msg: HostToWebview): Promise<void> {
   switch (msg.type) {
     case 'show': {
@@ -116,16 +130,7 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       clickable = new Set(msg.clickable);
       renderChoices(msg.incidents, msg.incident.id);
       applyIncident(msg.incident);
-      chartReady = await showChart(
-        $('chart'),
-        $('chart-error'),
-        msg.chart,
-        { svg: msg.cachedSvg, prerendered: msg.prerendered, relabel: msg.relabel },
-        rehighlight,
-      );
-      if (chartReady && incident) applyIncident(incident);
-      document.body.dataset.chartKey = msg.chart.key;
-      $('chart-wrap').title = msg.chart.thresholdsText;
+      await placeChart(msg);
       post({
         type: 'timing',
         name: msg.relabel
@@ -146,16 +151,7 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       applyIncident(msg.incident);
       return;
     case 'chart':
-      chartReady = await showChart(
-        $('chart'),
-        $('chart-error'),
-        msg.chart,
-        { svg: msg.cachedSvg, prerendered: msg.prerendered, relabel: msg.relabel },
-        rehighlight,
-      );
-      document.body.dataset.chartKey = msg.chart.key;
-      $('chart-wrap').title = msg.chart.thresholdsText;
-      if (chartReady && incident) applyIncident(incident);
+      await placeChart(msg);
       return;
     case 'metrics':
       renderMetrics($('metrics-body'), msg.metrics);

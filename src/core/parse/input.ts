@@ -3,7 +3,7 @@ import { asAlertmanagerDocument, parseAlertmanager } from './alertmanager';
 import { looksLikeEventLine, parseEventLine } from './events';
 import type { LogStats } from './logParser';
 import { IncidentLogParser } from './logParser';
-import { copyBytes, newBytes, utf8 } from './nestBytes';
+import { concatBytes, copyBytes, utf8 } from './nestBytes';
 
 export type InputFormat = 'auto' | 'events' | 'alertmanager' | 'log';
 export const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'events', 'alertmanager', 'log'];
@@ -139,7 +139,7 @@ export class TriageInputReader {
     if (this.fatal) return [];
     if (!this.bytesSeen) {
       // A leading byte order mark is not text (TextDecoder drops it too), even when it arrives in pieces.
-      const head = this.bomHead ? concatChunks(this.bomHead, chunk) : chunk;
+      const head = this.bomHead ? concatBytes(this.bomHead, chunk) : chunk;
       this.bomHead = null;
       const n = Math.min(3, head.length);
       let prefix = true;
@@ -162,7 +162,7 @@ export class TriageInputReader {
         i++;
       }
       if (i === chunk.length) {
-        this.probeBytes = this.probeBytes ? concatChunks(this.probeBytes, chunk) : copyBytes(chunk);
+        this.probeBytes = this.probeBytes ? concatBytes(this.probeBytes, chunk) : copyBytes(chunk);
         return [];
       }
       this.bytesProbed = true;
@@ -175,10 +175,10 @@ export class TriageInputReader {
       this.textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
       const pending = this.probeBytes;
       this.probeBytes = null;
-      return this.push(this.textDecoder.decode(pending ? concatChunks(pending, chunk) : chunk, { stream: true }));
+      return this.push(this.textDecoder.decode(pending ? concatBytes(pending, chunk) : chunk, { stream: true }));
     }
     if (this.probeBytes) {
-      chunk = concatChunks(this.probeBytes, chunk);
+      chunk = concatBytes(this.probeBytes, chunk);
       this.probeBytes = null;
     }
     return this.linesBytes(chunk);
@@ -308,14 +308,14 @@ export class TriageInputReader {
     } else if (this.carryBytes) {
       const nl = chunk.indexOf(10);
       if (nl === -1) {
-        this.carryBytes = concatChunks(this.carryBytes, chunk);
+        this.carryBytes = concatBytes(this.carryBytes, chunk);
         if (this.carryBytes.length > MAX_CARRY) {
           const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.carryBytes);
           if (text.length > MAX_CARRY) this.runaway(text, out);
         }
         return out;
       }
-      buf = concatChunks(this.carryBytes, chunk.subarray(0, nl + 1));
+      buf = concatBytes(this.carryBytes, chunk.subarray(0, nl + 1));
       this.carryBytes = null;
       this.oneLineBytes(buf, 0, buf.length - 1, out);
       buf = chunk;
@@ -381,13 +381,6 @@ export class TriageInputReader {
     if (line.trim() !== '') this.sawLog = true;
     return this.log.pushLine(line);
   }
-}
-
-function concatChunks(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = newBytes(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BotObservation, GuardTripInput } from '../guardTrip';
 import { stripAnsi } from './ansi';
 import type { NestBytesEntry } from './nestBytes';
-import { copyBytes, newBytes, scanNestBytes, stripEscapesInto, utf8 } from './nestBytes';
+import { concatBytes, copyBytes, newBytes, scanNestBytes, stripEscapesInto, utf8 } from './nestBytes';
 import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
 import {
   bytesEqual,
@@ -87,13 +87,6 @@ const NONE: GuardTripInput[] = Object.freeze([]) as unknown as GuardTripInput[];
 const MAX_OBJECT_LINES = 400;
 const HIGH_RISK = Uint8Array.from('high_risk_', (c) => c.charCodeAt(0));
 const HEARTBEAT_MISS = Uint8Array.from('heartbeat_miss_', (c) => c.charCodeAt(0));
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = newBytes(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 const RE_PROCESSING = /^Processing GuardTrip event: (.*) \(risk: (.*)\)$/;
 const RE_ALERT = /^Processing alert for capsule (.*): risk=(\S*), misses=(\S*)$/;

@@ -262,6 +262,14 @@ export function copyBytes(buf: Uint8Array, start = 0, end = buf.length): Uint8Ar
   return out;
 }
 
+/** `a` then `b` in a new buffer. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = newBytes(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 interface NodeBuffer extends Uint8Array {
   utf8Slice(start: number, end: number): string;
 }
