@@ -1,5 +1,6 @@
 import type { GuardTripInput } from './guardTrip';
 import { fnv1a64 } from './hash';
+import { originHasLines, originWithoutLines } from './parse/keptLines';
 import type { Thresholds } from './thresholds';
 import type { TriageResult, Verdict } from './triage';
 import { triage } from './triage';
@@ -42,6 +43,11 @@ export interface AddResult {
 interface Kept {
   seq: number;
   input: GuardTripInput;
+}
+
+interface KeyState {
+  open: Entry | null;
+  n: number;
 }
 
 interface Entry {
@@ -124,9 +130,11 @@ export class IncidentBook {
    */
   private oldest: Entry | null = null;
   private newest: Entry | null = null;
-  /** Open incident per group key: the one a new event may join. */
-  private readonly openByKey = new Map<string, Entry>();
-  private readonly seqByKey = new Map<string, number>();
+  /** Per group key: the open incident (the one a new event may join) and how many incidents the key has had. */
+  private readonly byKey = new Map<string, KeyState>();
+  /** The last event's time, converted once: consecutive events of a log mostly share their second. */
+  private lastTs: string | null = null;
+  private lastMs: number | null = null;
   private thresholds: Thresholds;
   private readonly windowMs: number;
   private readonly maxEvents: number;
@@ -172,23 +180,31 @@ export class IncidentBook {
     this.entries.clear();
     this.oldest = null;
     this.newest = null;
-    this.openByKey.clear();
-    this.seqByKey.clear();
+    this.byKey.clear();
     this.evicted = 0;
   }
 
   add(input: GuardTripInput): AddResult {
     const res = triage(input, this.thresholds);
     const key = `${res.capsuleHash ?? '?'}\u0000${res.tenantId ?? '?'}\u0000${res.verdict === 'invalid' ? 'i' : 'v'}`;
-    const t = timeOf(res.ts);
+    if (res.ts !== this.lastTs) {
+      this.lastTs = res.ts;
+      this.lastMs = timeOf(res.ts);
+    }
+    const t = this.lastMs;
     const kept: Kept = { seq: this.seq++, input };
-    const open = this.openByKey.get(key);
-    if (open && this.entries.has(open.incident.id) && this.joins(open, t)) {
+    let state = this.byKey.get(key);
+    // `open` is always a kept incident: evicting a key's open incident forgets the key (evictOldest).
+    const open = state?.open;
+    if (open && this.joins(open, t)) {
       this.append(open, res, kept, t);
       return { incident: open.incident, created: false };
     }
-    const n = (this.seqByKey.get(key) ?? 0) + 1;
-    this.seqByKey.set(key, n);
+    if (!state) {
+      state = { open: null, n: 0 };
+      this.byKey.set(key, state);
+    }
+    const n = ++state.n;
     let id = `inc-${fnv1a64(`${key}\u0000${res.ts ?? `#${n}`}`).slice(0, 12)}`;
     if (this.entries.has(id)) id = `${id}-${n}`;
     const incident: Incident = {
@@ -206,7 +222,7 @@ export class IncidentBook {
     const entry: Entry = { incident, key, inputs: [kept], firstMs: t, lastMs: t, older: null, newer: null };
     this.entries.set(id, entry);
     this.link(entry);
-    this.openByKey.set(key, entry);
+    state.open = entry;
     if (this.entries.size > this.maxIncidents) this.evictOldest();
     return { incident, created: true };
   }
@@ -263,11 +279,8 @@ export class IncidentBook {
     if (!e) return;
     this.unlink(e);
     this.entries.delete(e.incident.id);
-    if (this.openByKey.get(e.key) === e) {
-      this.openByKey.delete(e.key);
-      // Nothing of this key is kept any more: its counter would only grow the map with every capsule seen.
-      this.seqByKey.delete(e.key);
-    }
+    // Nothing of this key is kept any more: its counter would only grow the map with every capsule seen.
+    if (this.byKey.get(e.key)?.open === e) this.byKey.delete(e.key);
     this.evicted++;
   }
 
@@ -283,9 +296,10 @@ export class IncidentBook {
     inc.count++;
     // Only the newest event keeps its raw log lines: history needs the scores, not every line again.
     const prev = e.inputs[e.inputs.length - 1];
-    if (prev?.input.origin?.lines) prev.input = { ...prev.input, origin: { ...prev.input.origin, lines: undefined } };
+    if (prev?.input.origin && originHasLines(prev.input.origin)) {
+      prev.input = { ...prev.input, origin: originWithoutLines(prev.input.origin) };
+    }
     const prevRes = inc.events[inc.events.length - 1];
-    if (prevRes?.origin?.lines && prevRes !== inc.latest) prevRes.origin = { ...prevRes.origin, lines: undefined };
     e.inputs.push(kept);
     if (e.inputs.length > this.maxEvents) e.inputs.splice(0, e.inputs.length - this.maxEvents);
     inc.events.push(res);
@@ -294,6 +308,11 @@ export class IncidentBook {
       inc.latest = res;
       if (res.ts) inc.lastSeen = res.ts;
       if (t !== null) e.lastMs = t;
+    }
+    // Checked after `latest` moved: the previous arrival was the latest until now, and its lines (and the input
+    // slab they pin) are no longer shown.
+    if (prevRes?.origin && prevRes !== inc.latest && originHasLines(prevRes.origin)) {
+      prevRes.origin = originWithoutLines(prevRes.origin);
     }
     if (t !== null && e.firstMs !== null && t < e.firstMs) {
       inc.firstSeen = res.ts;

@@ -8,7 +8,7 @@ import { IncidentBook } from '../../src/core/incidents';
 import { readAll } from '../../src/core/parse/input';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
 import { loadIncidentFile } from '../../src/model/loadIncidentFile';
-import { REPO_ROOT } from './helpers';
+import { REPO_ROOT, withLines } from './helpers';
 
 const newBook = (): IncidentBook => new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * 60_000 });
 
@@ -27,7 +27,7 @@ for (const f of [
     const whole = newBook();
     for (const e of events) whole.add(e);
     assert.equal(r.events, events.length);
-    assert.deepEqual(streamed.list(), whole.list());
+    assert.deepEqual(withLines(streamed.list()), withLines(whole.list()));
     assert.equal(r.bytes, fs.statSync(file).size);
   });
 }

@@ -11,11 +11,14 @@ import { stripAnsi } from '../../src/core/parse/ansi';
 import type { InputFormat } from '../../src/core/parse/input';
 import { InputOrder, TriageInputReader } from '../../src/core/parse/input';
 import { IncidentLogParser } from '../../src/core/parse/logParser';
+import { LogOrigin, originHasLines, originWithoutLines } from '../../src/core/parse/keptLines';
+import { IncidentBook } from '../../src/core/incidents';
+import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
 import type { NestBytesEntry } from '../../src/core/parse/nestBytes';
 import { scanNestBytes, utf8 } from '../../src/core/parse/nestBytes';
 import { nestTimeToIso, parseNestLine } from '../../src/core/parse/nestLine';
 import { nestTimeBytesToIso, plainDecimal } from '../../src/core/parse/nestMessages';
-import { REPO_ROOT } from './helpers';
+import { REPO_ROOT, withLines } from './helpers';
 
 const FIXTURES = [
   'test/fixtures/logs/color.log',
@@ -58,7 +61,7 @@ function viaBytes(
 
 function sameAsText(bytes: Uint8Array, format: InputFormat, cuts: number[], asBuffer = true): void {
   const text = new TextDecoder().decode(bytes);
-  assert.deepEqual(viaBytes(bytes, format, cuts, asBuffer), viaText(text, format));
+  assert.deepEqual(withLines(viaBytes(bytes, format, cuts, asBuffer)), withLines(viaText(text, format)));
 }
 
 const everyN = (len: number, n: number): number[] => Array.from({ length: Math.ceil(len / n) }, (_, i) => i * n);
@@ -173,6 +176,63 @@ const anyLine = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 );
 
+describe('kept log lines are decoded only when read', () => {
+  const sample = (): GuardTripInput[] => {
+    const bytes = fs.readFileSync(path.join(REPO_ROOT, 'media/samples/incident-bot.log'));
+    return viaBytes(bytes, 'log', everyN(bytes.length, 4096)).events;
+  };
+
+  test('lines read later are the text reader’s, though the chunk buffer was overwritten since', () => {
+    const events = sample();
+    const text = viaText(fs.readFileSync(path.join(REPO_ROOT, 'media/samples/incident-bot.log'), 'utf8'), 'log');
+    assert.ok(events.length > 20);
+    events.forEach((e, i) => {
+      // Events of Object blocks keep their (few) lines as strings.
+      if (e.bot?.decision !== 'rejected') assert.ok(e.origin instanceof LogOrigin);
+      assert.deepEqual(e.origin?.lines, text.events[i]?.origin?.lines);
+      assert.ok(!e.origin?.lines?.some((l) => l.includes('\x1b')), 'colour codes removed');
+    });
+  });
+
+  test('JSON and the helpers see the lines; spreading or dropping them never decodes', () => {
+    const [e] = sample();
+    const o = e?.origin as LogOrigin;
+    assert.ok(originHasLines(o));
+    const plain = originWithoutLines(o);
+    assert.deepEqual(Object.keys(plain).sort(), ['file', 'firstLine', 'lastLine'].filter((k) => k in o).sort());
+    assert.equal('lines' in plain, false);
+    assert.equal('lines' in { ...o }, false);
+    const json = JSON.parse(JSON.stringify(o)) as { lines: string[]; firstLine: number };
+    assert.equal(json.firstLine, o.firstLine);
+    assert.ok(json.lines[0]?.includes('Processing'));
+    // Decoded once, then the same array.
+    assert.equal(o.lines, o.lines);
+    o.lines = undefined;
+    assert.equal(originHasLines(o), false);
+    assert.equal(JSON.stringify(o).includes('lines'), false);
+  });
+
+  test('the incident book drops older events’ lines without decoding them, and keeps the newest', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 24 * 3600_000 });
+    const line = (hash: string, risk: string): string =>
+      `\x1b[32m[Nest] 7  - \x1b[39m08/05/2025, 2:15:30 PM \x1b[32m    LOG\x1b[39m \x1b[38;5;3m[KafkaService] \x1b[39m\x1b[32mProcessing GuardTrip event: ${hash} (risk: ${risk})\x1b[39m\n` +
+      `[Nest] 7  - 08/05/2025, 2:15:30 PM     LOG [DecisionEngineService] Evaluating GuardTrip: risk=${risk}, misses=1\n`;
+    const r = new TriageInputReader('log');
+    const bytes = Buffer.from(line('sha256:aa', '0.9') + line('sha256:aa', '0.5') + line('sha256:aa', '0.2'));
+    for (const e of [...r.pushBytes(bytes), ...r.end()]) book.add(e);
+    const [inc] = book.list();
+    assert.equal(inc?.count, 3);
+    assert.deepEqual(
+      inc?.events.map((x) => originHasLines(x.origin)),
+      [false, false, true],
+    );
+    assert.deepEqual(inc?.latest.origin?.lines, [
+      '[Nest] 7  - 08/05/2025, 2:15:30 PM     LOG [KafkaService] Processing GuardTrip event: sha256:aa (risk: 0.2)',
+      '[Nest] 7  - 08/05/2025, 2:15:30 PM     LOG [DecisionEngineService] Evaluating GuardTrip: risk=0.2, misses=1',
+    ]);
+  });
+});
+
 describe('byte input, generated logs', () => {
   test('the scanner accepts a line only with the string parser’s fields', () => {
     const e: NestBytesEntry = {
@@ -263,7 +323,7 @@ describe('byte input, generated logs', () => {
     const eb: GuardTripInput[] = [];
     for (let i = 0; i < bytes.length; i += 65_536) eb.push(...b.pushBytes(bytes.subarray(i, i + 65_536), 'pod-a'));
     eb.push(...b.end());
-    assert.deepEqual(eb, ea);
+    assert.deepEqual(withLines(eb), withLines(ea));
     assert.deepEqual(b.stats, a.stats);
     // 200,000 two-byte characters: 400,000 bytes but under the 256 Ki-character cap, so it is read, not discarded.
     assert.equal(b.stats.oversized, 1);
@@ -346,13 +406,17 @@ describe('results in input order without holding the whole input', () => {
     for (const f of FIXTURES) {
       const bytes = fs.readFileSync(path.join(REPO_ROOT, f));
       for (const chunk of [1, 97, 1 << 20]) {
-        assert.deepEqual(inOrder(bytes, 'auto', chunk).events, sorted(bytes, 'auto'), `${f} in chunks of ${chunk}`);
+        assert.deepEqual(
+          withLines(inOrder(bytes, 'auto', chunk).events),
+          withLines(sorted(bytes, 'auto')),
+          `${f} in chunks of ${chunk}`,
+        );
       }
     }
     fc.assert(
       fc.property(fc.array(anyLine, { maxLength: 80 }), fc.integer({ min: 1, max: 300 }), (lines, chunk) => {
         const bytes = Buffer.from(lines.join('\n') + '\n');
-        assert.deepEqual(inOrder(bytes, 'log', chunk).events, sorted(bytes, 'log'));
+        assert.deepEqual(withLines(inOrder(bytes, 'log', chunk).events), withLines(sorted(bytes, 'log')));
       }),
       { numRuns: Number(process.env.PF_FUZZ_RUNS ?? 300) },
     );

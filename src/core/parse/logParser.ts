@@ -1,7 +1,9 @@
 import type { BotObservation, GuardTripInput } from '../guardTrip';
 import { stripAnsi } from './ansi';
 import type { NestBytesEntry } from './nestBytes';
-import { concatBytes, copyBytes, newBytes, scanNestBytes, stripEscapesInto, utf8 } from './nestBytes';
+import type { KeptParts } from './keptLines';
+import { LineSlabs, LogOrigin } from './keptLines';
+import { concatBytes, copyBytes, scanNestBytes, utf8 } from './nestBytes';
 import { nestTimeToIso, parseNestLine, splitPodPrefix, splitTimestamp } from './nestLine';
 import {
   bytesEqual,
@@ -65,7 +67,9 @@ interface Pending {
   bot: BotObservation;
   firstLine: number;
   lastLine: number;
-  lines: string[];
+  /** Kept display lines, decoded only if someone shows them. */
+  parts: KeptParts;
+  keptLines: number;
 }
 
 interface StreamState {
@@ -125,13 +129,12 @@ export class IncidentLogParser {
   private discarding: Record<string, boolean> = {};
   /**
    * The entry being handled. Its display line, context and time become strings only when the incident needs them
-   * (most lines of a large log never do): `lineText()`, `context()`, `entryTime()`.
+   * (most lines of a large log never do): `keepLine()`, `context()`, `entryTime()`.
    */
   private curLine: string | null = null;
   private curBuf: Uint8Array | null = null;
   private curStart = 0;
   private curEnd = 0;
-  private curHasEscape = false;
   private curContext: string | null = null;
   private curRawTime: string | null = null;
   private curPrefixTime: string | null = null;
@@ -146,7 +149,7 @@ export class IncidentLogParser {
     hasEscape: false,
     plain: false,
   };
-  private readonly scratch: { bytes: Uint8Array } = { bytes: newBytes(1024) };
+  private readonly slabs = new LineSlabs();
   private readonly decisionOut = { reasonEnd: 0 };
   private lastTimeBytes = new Uint8Array(48);
   private lastTimeLen = -1;
@@ -338,7 +341,6 @@ export class IncidentLogParser {
       this.curBuf = buf;
       this.curStart = start;
       this.curEnd = end > start && buf[end - 1] === 13 ? end - 1 : end;
-      this.curHasEscape = e.hasEscape;
       this.curContext = e.contextStart === -1 ? '' : null;
       this.curRawTime = null;
       this.curPrefixTime = null;
@@ -439,17 +441,13 @@ export class IncidentLogParser {
     return plainDecimal(buf, s, e) ?? logNumber(utf8(buf, s, e));
   }
 
-  /** The current entry's line as shown to people (ANSI removed, prefixes kept as the string parser keeps them). */
-  private lineText(): string {
-    if (this.curLine !== null) return this.curLine;
-    const buf = this.curBuf as Uint8Array;
-    if (!this.curHasEscape) {
-      this.curLine = utf8(buf, this.curStart, this.curEnd);
-    } else {
-      const n = stripEscapesInto(buf, this.curStart, this.curEnd, this.scratch);
-      this.curLine = utf8(this.scratch.bytes, 0, n);
-    }
-    return this.curLine;
+  /**
+   * Keeps the current entry's line for display: the string the string parser made, or a copy of its bytes that
+   * is decoded (ANSI removed) only when shown.
+   */
+  private keepLine(parts: KeptParts): void {
+    if (this.curLine !== null) parts.push(this.curLine);
+    else this.slabs.keep(parts, this.curBuf as Uint8Array, this.curStart, this.curEnd);
   }
 
   private context(): string {
@@ -549,7 +547,10 @@ export class IncidentLogParser {
 
   private keep(p: Pending): void {
     p.lastLine = this.lineNo;
-    if (p.lines.length < this.maxKept) p.lines.push(this.lineText());
+    if (p.keptLines < this.maxKept) {
+      this.keepLine(p.parts);
+      p.keptLines++;
+    }
   }
 
   private entry(s: StreamState, level: string, msg: string, stream: string): void {
@@ -692,6 +693,8 @@ export class IncidentLogParser {
   }
 
   private newPending(hash: string | null, time: string | null, path: 'kafka' | 'alert' | undefined): Pending {
+    const parts: KeptParts = [];
+    this.keepLine(parts);
     return {
       capsuleHash: hash,
       tenantId: null,
@@ -702,7 +705,8 @@ export class IncidentLogParser {
       bot: { decision: 'unknown', ...(path ? { path } : {}) },
       firstLine: this.lineNo,
       lastLine: this.lineNo,
-      lines: [this.lineText()],
+      parts,
+      keptLines: 1,
     };
   }
 
@@ -740,13 +744,7 @@ export class IncidentLogParser {
       ts: p.time,
       source: 'log',
       bot: p.bot,
-      origin: {
-        ...(this.file ? { file: this.file } : {}),
-        firstLine: p.firstLine,
-        lastLine: p.lastLine,
-        ...(streamName ? { stream: streamName } : {}),
-        lines: p.lines,
-      },
+      origin: new LogOrigin(this.file, p.firstLine, p.lastLine, streamName, p.parts),
     });
   }
 
