@@ -1,11 +1,27 @@
 /** 64-bit FNV-1a as 16 hex digits: stable ids without a crypto dependency (the core also runs in the webview). */
 export function fnv1a64(s: string): string {
-  // The 64-bit state as four 16-bit limbs (v3:v2:v1:v0) so every step stays in small-integer arithmetic; the
-  // float version of the same multiply was four times slower, and ids are computed for every incident.
-  let v0 = 0x2325;
-  let v1 = 0x8422;
-  let v2 = 0x9ce4;
-  let v3 = 0xcbf2;
+  fnvBegin();
+  fnvFeed(s);
+  return fnvDigest();
+}
+
+// The 64-bit state as four 16-bit limbs (v3:v2:v1:v0) so every step stays in small-integer arithmetic; the
+// float version of the same multiply was four times slower, and ids are computed for every incident. Module
+// state, so that a hash of several parts needs no concatenated string (fnvBegin, fnvFeed..., fnvDigest).
+let v0 = 0;
+let v1 = 0;
+let v2 = 0;
+let v3 = 0;
+
+export function fnvBegin(): void {
+  v0 = 0x2325;
+  v1 = 0x8422;
+  v2 = 0x9ce4;
+  v3 = 0xcbf2;
+}
+
+/** Hashes `s` after what was fed since `fnvBegin`: the same as hashing the concatenation. */
+export function fnvFeed(s: string): void {
   for (let i = 0; i < s.length; i++) {
     v0 ^= s.charCodeAt(i);
     // Multiply by the FNV prime 2^40 + 0x1b3: 0x1b3 times every limb, plus the state shifted left by 40 bits
@@ -19,6 +35,9 @@ export function fnv1a64(s: string): string {
     v2 = t2 & 0xffff;
     v3 = t3 & 0xffff;
   }
+}
+
+export function fnvDigest(): string {
   return hex4(v3) + hex4(v2) + hex4(v1) + hex4(v0);
 }
 

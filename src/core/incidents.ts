@@ -1,5 +1,5 @@
 import type { GuardTripInput } from './guardTrip';
-import { fnv1a64 } from './hash';
+import { fnvBegin, fnvDigest, fnvFeed } from './hash';
 import { originHasLines, originWithoutLines } from './parse/keptLines';
 import type { Thresholds } from './thresholds';
 import type { TriageResult, Verdict } from './triage';
@@ -118,6 +118,33 @@ export function timeOf(ts: string | null): number | null {
 }
 
 /**
+ * Events group by capsule, tenant and validity. The key is the capsule hash alone in the common case (no tenant,
+ * valid scores; a hash cannot contain U+0000 then), so no string is built per event; every other key contains
+ * U+0000 and so differs from all of those.
+ */
+function groupKey(res: TriageResult): string {
+  const hash = res.capsuleHash;
+  if (hash !== null && res.tenantId === null && res.verdict !== 'invalid' && hash.indexOf('\u0000') === -1) {
+    return hash;
+  }
+  return `${hash ?? '?'}\u0000${res.tenantId ?? '?'}\u0000${res.verdict === 'invalid' ? 'i' : 'v'}`;
+}
+
+/**
+ * FNV-1a of "capsule NUL tenant NUL v|i NUL time" (or "#n" without a time), fed in parts: ids must stay what
+ * they were when that string was built.
+ */
+function incidentHash(res: TriageResult, n: number): string {
+  fnvBegin();
+  fnvFeed(res.capsuleHash ?? '?');
+  fnvFeed('\u0000');
+  fnvFeed(res.tenantId ?? '?');
+  fnvFeed(res.verdict === 'invalid' ? '\u0000i\u0000' : '\u0000v\u0000');
+  fnvFeed(res.ts ?? `#${n}`);
+  return fnvDigest();
+}
+
+/**
  * Groups triaged GuardTrips into incidents. Invalid events group among themselves, so a malformed message never
  * replaces the verdict of a real incident for the same capsule.
  */
@@ -186,7 +213,7 @@ export class IncidentBook {
 
   add(input: GuardTripInput): AddResult {
     const res = triage(input, this.thresholds);
-    const key = `${res.capsuleHash ?? '?'}\u0000${res.tenantId ?? '?'}\u0000${res.verdict === 'invalid' ? 'i' : 'v'}`;
+    const key = groupKey(res);
     if (res.ts !== this.lastTs) {
       this.lastTs = res.ts;
       this.lastMs = timeOf(res.ts);
@@ -205,7 +232,7 @@ export class IncidentBook {
       this.byKey.set(key, state);
     }
     const n = ++state.n;
-    let id = `inc-${fnv1a64(`${key}\u0000${res.ts ?? `#${n}`}`).slice(0, 12)}`;
+    let id = `inc-${incidentHash(res, n).slice(0, 12)}`;
     if (this.entries.has(id)) id = `${id}-${n}`;
     const incident: Incident = {
       id,

@@ -2,7 +2,8 @@
 // `npm run bench`: measures; never asserts. Figures are ratios against baselines measured in the same run,
 // because these machines are shared and noisy.
 //  parse  ~10 MB and ~100 MB incident-bot logs in the real format (generated with the real NestJS logger):
-//         full parse -> triage -> incidents, against `grep -c GuardTrip` on the same file; MB/s, ratio, peak RSS.
+//         full parse -> triage -> incidents, against `grep -c GuardTrip` on the same file; MB/s, ratio, peak RSS;
+//         and two lower bounds for any JavaScript reader of the file (test/bench/scan-floor.ts).
 //  linear adversarial inputs (huge lines, pathological repetitions) at 1x and 10x size: time ratio (≈10 is linear).
 //  panel  the triage panel in the real VS Code (code-server + Chromium, test/tools/bench-panel.mjs): open -> SVG
 //         cold and warm, incident switch -> new path highlighted, metrics message -> DOM, Chromium memory.
@@ -37,8 +38,8 @@ const dataDir = path.join(cacheDir(), 'bench-data');
 fs.mkdirSync(dataDir, { recursive: true });
 
 await esbuild.build({
-  entryPoints: ['test/bench/parse-once.ts'],
-  outfile: 'out/bench/parse-once.js',
+  entryPoints: ['test/bench/parse-once.ts', 'test/bench/scan-floor.ts'],
+  outdir: 'out/bench',
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -98,6 +99,8 @@ if (only.includes('parse')) {
     let textBest = Infinity;
     let cliBest = Infinity;
     let cliRss = 0;
+    let floorLines = Infinity;
+    let floorGroups = Infinity;
     let rss = 0;
     let live = 0;
     let last;
@@ -126,6 +129,11 @@ if (only.includes('parse')) {
       const ct = secs(process.hrtime.bigint() - t0);
       if (c.status !== 0) throw new Error(`dist/cli.js: ${c.stderr}`);
       cliBest = Math.min(cliBest, ct);
+      // Lower bounds for any JavaScript reader (test/bench/scan-floor.ts), to read the ratio against.
+      const fl = time('node', ['out/bench/scan-floor.js', file, 'lines']);
+      floorLines = Math.min(floorLines, JSON.parse(fl.stdout.trim()).ms / 1000);
+      const fg = time('node', ['out/bench/scan-floor.js', file, 'guardtrips']);
+      floorGroups = Math.min(floorGroups, JSON.parse(fg.stdout.trim()).ms / 1000);
       cliRss = Math.max(cliRss, JSON.parse(c.stderr.trim().split('\n').at(-1)).maxRssKb);
     }
     const row = {
@@ -147,6 +155,10 @@ if (only.includes('parse')) {
       cliSeconds: +cliBest.toFixed(3),
       cliRatioVsGrep: +(cliBest / grepBest).toFixed(1),
       cliPeakRssMB: +(cliRss / 1024).toFixed(1),
+      floorLinesSeconds: +floorLines.toFixed(3),
+      floorLinesRatioVsGrep: +(floorLines / grepBest).toFixed(1),
+      floorGuardTripsSeconds: +floorGroups.toFixed(3),
+      floorGuardTripsRatioVsGrep: +(floorGroups / grepBest).toFixed(1),
     };
     results.parse.push(row);
     console.log(
@@ -154,6 +166,11 @@ if (only.includes('parse')) {
         `${row.parseSeconds}s = ${row.parseMBps} MB/s; grep -c ${row.grepSeconds}s = ${row.grepMBps} MB/s; ratio ${row.ratioVsGrep}x; ` +
         `decoded-text path ${row.textSeconds}s (bytes ${row.bytesSpeedupVsText}x faster); peak RSS ${row.peakRssMB} MB, live heap after GC ${row.liveHeapMB} MB; ` +
         `CLI --json (whole process) ${row.cliSeconds}s = ${row.cliRatioVsGrep}x grep, peak RSS ${row.cliPeakRssMB} MB`,
+    );
+    console.log(
+      `  lower bounds in JavaScript on the same file: read + find line ends ${row.floorLinesSeconds}s = ${row.floorLinesRatioVsGrep}x grep; ` +
+        `+ pick out "Processing GuardTrip" lines and count them per capsule (no triage, no other message) ` +
+        `${row.floorGuardTripsSeconds}s = ${row.floorGuardTripsRatioVsGrep}x grep`,
     );
   }
   if (results.parse.length >= 2) {

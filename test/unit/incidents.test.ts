@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { fnv1a64 } from '../../src/core/hash';
+import { fnv1a64, fnvBegin, fnvDigest, fnvFeed } from '../../src/core/hash';
 import { IncidentBook, timeOf } from '../../src/core/incidents';
 import { DEFAULT_THRESHOLDS, withThresholds } from '../../src/core/thresholds';
 import { ev, HASH_B } from './helpers';
@@ -171,5 +171,37 @@ describe('fast paths give exactly what the general code gives', () => {
       same(s);
     }
     assert.equal(timeOf(null), null);
+  });
+});
+
+describe('group keys and ids without building strings per event', () => {
+  test('a capsule hash spelled like another group key stays its own incident', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    const tricky = book.add(ev(0.6, 1, { ts: at(0), capsuleHash: 'a\u0000t\u0000v', tenantId: null }));
+    const plain = book.add(ev(0.6, 1, { ts: at(1), capsuleHash: 'a', tenantId: 't' }));
+    const invalid = book.add(ev(2, 1, { ts: at(2), capsuleHash: 'a', tenantId: 't' }));
+    const noTenant = book.add(ev(0.6, 1, { ts: at(3), capsuleHash: 'a', tenantId: null }));
+    assert.equal(new Set([tricky, plain, invalid, noTenant].map((r) => r.incident.id)).size, 4);
+    assert.equal(book.add(ev(0.7, 1, { ts: at(4), capsuleHash: 'a', tenantId: null })).incident, noTenant.incident);
+  });
+
+  test('ids are the FNV-1a of "capsule NUL tenant NUL v|i NUL time", as they always were', () => {
+    const book = new IncidentBook({ thresholds: DEFAULT_THRESHOLDS, windowMs: 15 * MIN });
+    const a = book.add(ev(0.6, 1, { ts: at(0), capsuleHash: 'h1', tenantId: null })).incident;
+    const b = book.add(ev(9, 1, { ts: at(0), capsuleHash: 'h1', tenantId: 'ten' })).incident;
+    const c = book.add(ev(0.6, 1, { ts: null, capsuleHash: null, tenantId: null })).incident;
+    assert.equal(a.id, `inc-${fnv1a64(`h1\u0000?\u0000v\u0000${at(0)}`).slice(0, 12)}`);
+    assert.equal(b.id, `inc-${fnv1a64(`h1\u0000ten\u0000i\u0000${at(0)}`).slice(0, 12)}`);
+    assert.equal(c.id, `inc-${fnv1a64('?\u0000?\u0000v\u0000#1').slice(0, 12)}`);
+  });
+
+  test('hashing in parts is hashing the concatenation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 6 }), (parts) => {
+        fnvBegin();
+        for (const p of parts) fnvFeed(p);
+        assert.equal(fnvDigest(), fnv1a64(parts.join('')));
+      }),
+    );
   });
 });
