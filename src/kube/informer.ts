@@ -24,7 +24,11 @@ export interface KObj {
 }
 
 export type Health =
-  { kind: 'ok' } | { kind: 'down'; error: KubeError } | { kind: 'forbidden'; error: KubeError; verb: string };
+  | { kind: 'ok' }
+  | { kind: 'down'; error: KubeError }
+  | { kind: 'forbidden'; error: KubeError; verb: string }
+  /** The API server answers, but not this resource (a 404 on its collection: a CRD that is not installed). */
+  | { kind: 'absent'; what: string; error: KubeError };
 
 /** What informers and log followers need from their connection. */
 export interface SourceHost {
@@ -57,6 +61,8 @@ export class Backoff {
 }
 
 export const FORBIDDEN_BACKOFF: [number, number] = [15_000, 300_000];
+/** A resource the server does not serve may be installed later: look again, rarely. */
+export const ABSENT_BACKOFF: [number, number] = [10_000, 300_000];
 
 export function objKey(o: KObj): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -132,6 +138,8 @@ export class Informer {
   private async run(): Promise<void> {
     const backoff = new Backoff();
     const forbidden = new Backoff(...FORBIDDEN_BACKOFF);
+    const absent = new Backoff(...ABSENT_BACKOFF);
+    let notFound = 0;
     let restart = false;
     while (this.live) {
       if (restart) this.host.counters.relists++;
@@ -141,6 +149,8 @@ export class Informer {
         if (!this.live) return;
         this.host.setHealth(this.spec.id, { kind: 'ok' });
         forbidden.reset();
+        absent.reset();
+        notFound = 0;
         const opened = Date.now();
         const end = await this.watchOnce();
         if (!this.live) return;
@@ -164,6 +174,16 @@ export class Informer {
         if (err.kind === 'forbidden') {
           this.host.setHealth(this.spec.id, { kind: 'forbidden', error: err, verb: this.rv ? 'watch' : 'list' });
           await this.host.delay(forbidden.next(), this.ctrl.signal);
+        } else if (err.kind === 'not-found' && ++notFound >= 2) {
+          // A collection is never "not found" for an existing resource type (an empty namespace lists as empty):
+          // the type is not served. The server is fine, so this is not an outage; what was listed stays shown.
+          // Twice in a row, because a restarting API server serves CRDs a moment after the rest.
+          this.rv = '';
+          this.host.setHealth(this.spec.id, { kind: 'absent', what: this.spec.what, error: err });
+          await this.host.delay(absent.next(), this.ctrl.signal);
+        } else if (err.kind === 'not-found') {
+          this.rv = '';
+          await this.host.delay(backoff.next(), this.ctrl.signal);
         } else {
           this.host.setHealth(this.spec.id, { kind: 'down', error: err });
           await this.host.delay(backoff.next(), this.ctrl.signal);

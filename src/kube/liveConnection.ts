@@ -446,8 +446,13 @@ export class LiveConnection implements ClusterConnection, SourceHost {
       if (!missing.length) missing = [...new Set(this.fallbackMissing())];
       return { kind: 'forbidden', missing };
     }
-    const allOk = [...this.required].every((id) => this.health.get(id)?.kind === 'ok');
-    return allOk ? { kind: 'connected' } : { kind: 'connecting' };
+    const settled = [...this.required].every((id) => {
+      const k = this.health.get(id)?.kind;
+      return k === 'ok' || k === 'absent';
+    });
+    if (!settled) return { kind: 'connecting' };
+    const unavailable = hs.flatMap(([, h]) => (h.kind === 'absent' ? [{ what: h.what, error: h.error.message }] : []));
+    return unavailable.length ? { kind: 'connected', unavailable } : { kind: 'connected' };
   }
 
   private recompute(): void {

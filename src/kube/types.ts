@@ -89,7 +89,11 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export type ConnectionState =
   | { kind: 'connecting' }
-  | { kind: 'connected' }
+  /**
+   * Every source answers. `unavailable`: resources the server does not serve (a CRD that is not installed), shown
+   * as such while everything else stays live.
+   */
+  | { kind: 'connected'; unavailable?: { what: string; error: string }[] }
   /** Lost the API server: data shown is the last known, `since` is when it was lost. */
   | { kind: 'disconnected'; since: string; error: string }
   /** Reachable but not allowed: which permissions are missing. */

@@ -45,7 +45,9 @@ function stateText(s: ConnectionState): { icon: string; text: string } {
     case 'connecting':
       return { icon: '$(sync~spin)', text: 'connecting' };
     case 'connected':
-      return { icon: '$(cloud)', text: 'connected' };
+      return s.unavailable?.length
+        ? { icon: '$(warning)', text: `connected; not served: ${s.unavailable.map((u) => u.what).join(', ')}` }
+        : { icon: '$(cloud)', text: 'connected' };
     case 'disconnected':
       return { icon: '$(debug-disconnect)', text: `disconnected since ${s.since.slice(11, 19)}` };
     case 'forbidden':
@@ -229,7 +231,9 @@ export class ClusterController extends Disposable {
     this.item.backgroundColor =
       s.kind === 'disconnected' || s.kind === 'forbidden'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : undefined;
+        : s.kind === 'connected' && s.unavailable?.length
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
   }
 

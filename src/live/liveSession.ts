@@ -95,7 +95,10 @@ export class LiveSession implements vscode.Disposable {
           this.onState(s);
           if (s.kind === 'disconnected') this.log.warn(`${context}: disconnected since ${s.since}: ${s.error}`);
           if (s.kind === 'forbidden') this.log.warn(`${context}: missing permissions: ${s.missing.join(', ')}`);
-          if (s.kind === 'connected') this.log.info(`${context}: connected`);
+          if (s.kind === 'connected') {
+            this.log.info(`${context}: connected`);
+            for (const u of s.unavailable ?? []) this.log.warn(`${context}: ${u.what} is not served: ${u.error}`);
+          }
         }),
     });
   }

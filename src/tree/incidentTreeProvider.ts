@@ -194,6 +194,18 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
           tooltip: `Ask for RBAC access to ${what}; what is allowed is still shown.`,
         });
       }
+    } else if (st?.kind === 'connected' && st.unavailable) {
+      for (const u of st.unavailable) {
+        out.push({
+          kind: 'state',
+          id: `state:unavailable:${u.what}`,
+          label: `Not served by this cluster: ${u.what}`,
+          description: 'is its CRD installed?',
+          icon: 'warning',
+          color: 'charts.yellow',
+          tooltip: `${u.error}. Everything else is live; the cluster is asked again, less and less often (up to every 5 minutes).`,
+        });
+      }
     } else if (st?.kind === 'connecting') {
       out.push({ kind: 'state', id: 'state:connecting', label: 'Connecting…', icon: 'loading~spin' });
     }

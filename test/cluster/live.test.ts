@@ -1,6 +1,8 @@
 // The live sources of one connection as the admin: Rollbacks, the bot Deployment, the maintenance ConfigMap, Events,
 // the bot's logs through IncidentLogParser, pods coming and going, and dispose().
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClientNodeAdapter } from '../../src/kube/clientNodeAdapter';
 import type { ClusterConnection } from '../../src/kube/types';
@@ -281,5 +283,66 @@ describe('live connection (admin)', () => {
     assert.equal(s.activeWatches, 0, JSON.stringify(s));
     assert.equal(s.activeLogStreams, 0, JSON.stringify(s));
     assert.equal(s.requests, before.requests, 'no request after dispose');
+  });
+});
+
+describe('live connection to a cluster without the Rollback CRD', () => {
+  // A group no CRD serves stands for a cluster where the Rollback CRD is not installed.
+  const rec = new Recorder();
+  let conn: ClusterConnection;
+
+  before(async () => {
+    conn = createClientNodeAdapter({ kubeconfigPaths: [env.kubeconfig] }).connect(
+      ADMIN,
+      settings({ rollbackGroup: 'absent.example.com' }),
+      rec,
+    );
+    await waitFor(
+      'connected',
+      () => rec.state?.kind === 'connected',
+      20_000,
+      () => JSON.stringify(rec.states),
+    );
+    await waitFor('a log stream', () => conn.stats().activeLogStreams === 1, 20_000);
+  });
+  after(() => conn?.dispose());
+
+  test('connected, naming what is not served; never "disconnected"; the other sources are live', async () => {
+    const st = rec.state;
+    assert.equal(st?.kind, 'connected');
+    const unavailable = st?.kind === 'connected' ? st.unavailable : undefined;
+    assert.equal(unavailable?.length, 1, JSON.stringify(st));
+    assert.equal(unavailable?.[0]?.what, 'rollbacks.absent.example.com');
+    assert.match(unavailable?.[0]?.error ?? '', /404|not found/i);
+    assert.ok(!rec.stateKinds().includes('disconnected'), JSON.stringify(rec.stateKinds()));
+    // Four watches (no Rollbacks) and the bot's log.
+    assert.equal(conn.stats().activeWatches, 4, JSON.stringify(conn.stats()));
+    await waitFor('the bot Deployment', () => rec.deployments.some((d) => d.value !== null), 20_000);
+    // Not retried in a tight loop: two list attempts, then the slow absent backoff (10 s, growing to 5 min).
+    const before = conn.stats().requests;
+    await sleep(3000);
+    assert.ok(conn.stats().requests - before <= 1, `${before} -> ${JSON.stringify(conn.stats())}`);
+  });
+
+  test('once the CRD is installed, the Rollbacks arrive and the warning goes', async () => {
+    const crd = fs
+      .readFileSync(path.resolve(__dirname, '../../../test/fixtures/cluster/rollback-crd.yaml'), 'utf8')
+      .replaceAll('ops.prov-fabric.io', 'absent.example.com')
+      .replace(/\n {4}shortNames:\n {6}- rb/, '');
+    const applied = await kubectl(['apply', '-f', '-'], crd);
+    assert.equal(applied.code, 0, applied.stderr);
+    try {
+      const ms = await waitFor(
+        'connected without unavailable resources',
+        () => rec.state?.kind === 'connected' && !rec.state.unavailable,
+        60_000,
+        () => JSON.stringify(rec.state),
+      );
+      assert.ok(rec.relists.length >= 1, 'the Rollbacks were listed');
+      assert.equal(conn.stats().activeWatches, 5, JSON.stringify(conn.stats()));
+      process.stdout.write(`# CRD installed -> Rollbacks watched after ${ms} ms\n`);
+    } finally {
+      await kubectl(['delete', 'crd', 'rollbacks.absent.example.com', '--wait=false']);
+    }
   });
 });

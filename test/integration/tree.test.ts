@@ -157,6 +157,28 @@ suite('incident tree', () => {
     assert.equal(a.model.size, 3);
   });
 
+  test('a resource the cluster does not serve is a warning row, not an outage', async () => {
+    const a = await api();
+    a.model.updateCluster({
+      live: true,
+      connection: {
+        kind: 'connected',
+        unavailable: [
+          {
+            what: 'rollbacks.ops.prov-fabric.io',
+            error: 'list rollbacks.ops.prov-fabric.io: the server could not find the requested resource (404)',
+          },
+        ],
+      },
+    });
+    const rows = await snapshot(a, 1);
+    const row = rows.find((r) => r.label.startsWith('Not served'));
+    assert.equal(row?.label, 'Not served by this cluster: rollbacks.ops.prov-fabric.io');
+    assert.equal(row?.description, 'is its CRD installed?');
+    assert.match(row?.tooltipText ?? '', /404\)\. Everything else is live/);
+    assert.ok(!rows.some((r) => r.label.startsWith('Disconnected')));
+  });
+
   test('an unreadable file leaves the tree as it was', async () => {
     const a = await api();
     await vscode.commands.executeCommand(Commands.openLog, vscode.Uri.file(FACTS_LOG));
