@@ -128,7 +128,7 @@ export function toTreeItem(
       if (inc.latest.origin?.file && inc.latest.origin.firstLine !== undefined) tokens.push('hasSource');
       item.contextValue = tokens.join(' ');
       item.accessibilityInformation = {
-        label: `${VERDICT_TITLES[verdict]}: capsule ${incidentLabel(inc)}, ${incidentDescription(inc)}`,
+        label: `${VERDICT_TITLES[verdict]}: capsule ${incidentLabel(inc)}, ${incidentDescription(inc, tenantHint)}`,
       };
       return item;
     }

@@ -51,6 +51,11 @@ suite('replay bundles', () => {
       rolledBack.children.some((c) => c.label === 'Tenant' && /^clz/.test(c.description)),
       JSON.stringify(rolledBack.children.map((c) => [c.label, c.description])),
     );
+    // A screen reader hears what the row shows, the Rollback's tenant included.
+    const incidents = rows.flatMap((g) => g.children);
+    assert.ok(incidents.some((i) => /^clz/.test(i.description)));
+    for (const i of incidents)
+      assert.ok(i.ariaLabel?.endsWith(`, ${i.description}`), `${i.ariaLabel} / ${i.description}`);
     assert.equal(a.model.cluster?.live, false);
   });
 

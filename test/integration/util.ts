@@ -29,6 +29,8 @@ export interface Row {
   tooltip: string;
   /** The tooltip as a reader sees it: &nbsp; and Markdown escapes undone. */
   tooltipText: string;
+  /** What a screen reader announces (incident rows). */
+  ariaLabel?: string;
   node: TreeNode;
   children: Row[];
 }
@@ -52,6 +54,7 @@ export async function snapshot(a: PfIncidentApi, depth = 2, node?: TreeNode): Pr
       ...(icon ? { icon: icon.id } : {}),
       ...(icon?.color ? { color: icon.color.id } : {}),
       ...(item.contextValue ? { contextValue: item.contextValue } : {}),
+      ...(item.accessibilityInformation ? { ariaLabel: item.accessibilityInformation.label } : {}),
       tooltip: item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''),
       tooltipText: (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''))
         .replace(/&nbsp;/g, ' ')
