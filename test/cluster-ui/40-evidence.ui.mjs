@@ -125,7 +125,23 @@ export default async function ({ page, cs, outDir, workspace, helpers }) {
       `the bundle part is incomplete: ${JSON.stringify({ logs: m.logs, metrics: m.metrics, missing: m.evidence.missing })}`,
     );
   }
-  // What could not be had is named with the reason (kwok serves no attestor log; no sidecar pod is seeded).
+  // The seeded attestor and enforced capsule pod serve their component logs (test/tools/cluster/seed.mjs).
+  for (const [dirName, line] of [
+    ['attestor', 'INFO attestor: Received heartbeat from sha256:'],
+    ['sidecar-watcher', 'WARN sidecar_watcher: Guard trip: Spam score too high'],
+  ]) {
+    const files = Object.keys(m.sha256).filter((f) => f.startsWith(`components/${dirName}/`));
+    const text = files.map((f) => fs.readFileSync(path.join(dir, 'evidence', f), 'utf8')).join('');
+    if (!text.includes(line)) {
+      throw new Error(
+        `no ${dirName} log with "${line}" in ${JSON.stringify(files)}; missing ${JSON.stringify(m.evidence.missing)}`,
+      );
+    }
+  }
+  if (m.evidence.missing.some((x) => /attestor|sidecar/.test(x.what))) {
+    throw new Error(`component logs named missing: ${JSON.stringify(m.evidence.missing)}`);
+  }
+  // What could not be had is named with the reason.
   if (!m.evidence.missing.every((x) => x.what && x.why)) throw new Error('a missing item without its reason');
   console.log(
     `    # live evidence: ${Object.keys(m.sha256).length} files; missing: ${m.evidence.missing.map((x) => `${x.what} (${x.why})`).join('; ') || 'none'}`,

@@ -6,6 +6,7 @@ import type { StepId, StepParams } from '../../src/core/playbook/steps';
 import { buildStep, resolveNames } from '../../src/core/playbook/steps';
 import { namesFromSettings, runReadStep } from '../../src/playbook/readStepRunner';
 import { adapterFor, adminAdapter } from './actionHelpers';
+import { SEEDED_CAPSULE } from '../tools/cluster/seeded.mjs';
 import { ADMIN, RESTRICTED, appendLog, env, randomHex, rpc, settings } from './helpers';
 
 const adapter = adminAdapter();
@@ -58,6 +59,20 @@ describe('playbook read steps through the extension runner', () => {
     assert.match(net.summary, /\d+ policies, \d+ endpoint slices/);
     const tenant = await run('showTenantPods', { tenantId: `tenant-${randomHex(3)}` });
     assert.equal(tenant.summary, '0 pods of the tenant');
+  });
+
+  test("the attestor's and the enforced pods' sidecar-watcher logs, and the seeded capsule pod of its tenant", async () => {
+    const attestor = await run('showAttestorLogs');
+    assert.match(attestor.text, /INFO attestor: Received heartbeat from sha256:/);
+    assert.match(attestor.summary, /^[1-9]\d* lines from 1 attestor pods$/);
+    const sidecar = await run('showSidecarLogs');
+    assert.match(sidecar.text, /WARN sidecar_watcher: Guard trip: Spam score too high: 0\.93 > 0\.80/);
+    assert.match(sidecar.summary, /^[1-9]\d* lines from 1 pods$/);
+    const pods = await run('showTenantPods', { tenantId: SEEDED_CAPSULE.tenantId });
+    assert.equal(pods.summary, '1 pods of the tenant');
+    assert.match(pods.text, new RegExp(`name: ${SEEDED_CAPSULE.name}-[a-z0-9]+-[a-z0-9]+\\n`));
+    assert.match(pods.text, new RegExp(`namespace: ${SEEDED_CAPSULE.namespace}\\n`));
+    assert.match(pods.text, /matchedBy:\n {2}- env TENANT_ID of container sidecar-watcher\n/);
   });
 
   test('the restricted user: the step fails with the missing permission', async () => {

@@ -1,8 +1,9 @@
 // Seeds a test cluster (cluster.mjs) with the Provability-Fabric topology the extension works against (fact sheet §1):
-// the Rollback CRD (§3), namespaces, a kwok-managed fake node, the incident-bot / attestor / ledger Deployments whose
-// pods kwok marks Running, the maintenance-status ConfigMap (§12), and kwok objects that make the fake kubelet serve
-// real behaviour:
-//   - ClusterLogs: `kubectl logs [-f] [--timestamps]` of container incident-bot returns the lines of a local file
+// the Rollback CRD (§3), namespaces, a kwok-managed fake node, the incident-bot / attestor / ledger Deployments and an
+// enforced capsule Deployment with a sidecar-watcher container (seeded.mjs) whose pods kwok marks Running, the
+// maintenance-status ConfigMap (§12), and kwok objects that make the fake kubelet serve real behaviour:
+//   - ClusterLogs: `kubectl logs [-f] [--timestamps]` of container incident-bot returns the lines of a local file;
+//     the attestor and sidecar-watcher containers serve fixed lines in their real formats
 //   - ClusterPortForward: port-forward to an incident-bot pod's port 3000 reaches a local address (e.g. /metrics)
 //   - ClusterExec: exec in the ledger container runs the command on this machine in a chosen directory (e.g. psql),
 //     with `execEnv` (PGHOST, ... of test/tools/cluster/postgres.mjs); exec in the attestor container likewise (curl)
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KWOK_NODE_ANNOTATION } from './cluster.mjs';
+import { ATTESTOR_LOG_LINES, SEEDED_CAPSULE, SIDECAR_LOG_LINES } from './seeded.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROLLBACK_CRD_FILE = path.resolve(here, '../../fixtures/cluster/rollback-crd.yaml');
@@ -21,6 +23,13 @@ export const FAKE_NODE_NAME = 'pf-kwok-node-0';
 // so these are ours: active ("true"/"false"), window (free text, e.g. "2025-08-05T14:00Z/2025-08-05T16:00Z", empty when
 // none), reason (free text). Tests may patch them.
 export const MAINTENANCE_STATUS_DATA = { active: 'false', window: '', reason: '' };
+
+/** Writes `lines` as a CRI log (what kwok serves), stamped now so that `--since` keeps them. */
+function criLogFile(file, lines) {
+  const ts = new Date().toISOString();
+  fs.writeFileSync(file, lines.map((l) => `${ts} stdout F ${l}\n`).join(''));
+  return file;
+}
 
 export const INCIDENT_BOT_ENV = {
   RISK_SCORE_THRESHOLD: '0.8',
@@ -46,6 +55,34 @@ function deployment({ name, namespace, image, port, env = {} }) {
               image,
               ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
               env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** A capsule workload as enforced pods look: label pf/enforce="true" (charts/pf-enforce), a sidecar-watcher container. */
+function enforcedCapsule() {
+  const { name, namespace, tenantId } = SEEDED_CAPSULE;
+  const labels = { app: name, 'pf/enforce': 'true' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [
+            { name: 'capsule', image: 'ghcr.io/provability-fabric/capsule:test' },
+            {
+              name: 'sidecar-watcher',
+              image: 'ghcr.io/provability-fabric/sidecar-watcher:test',
+              env: [{ name: 'TENANT_ID', value: tenantId }],
             },
           ],
         },
@@ -183,7 +220,27 @@ export async function seedProvabilityFabric(cluster, opts = {}) {
     cluster.onStop(() => logs.stop());
   } else if (!fs.existsSync(logsFile)) fs.writeFileSync(logsFile, '');
   const execEnv = Object.entries(opts.execEnv || {}).map(([name, value]) => ({ name, value: String(value) }));
+  const attestorLog = criLogFile(path.join(cluster.workDir, 'attestor.cri.log'), ATTESTOR_LOG_LINES);
+  const sidecarLog = criLogFile(path.join(cluster.workDir, 'sidecar-watcher.cri.log'), SIDECAR_LOG_LINES);
   await applyList(cluster, [
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterLogs',
+      metadata: { name: 'attestor-logs' },
+      spec: {
+        selector: { matchNamespaces: ['monitoring'] },
+        logs: [{ containers: ['attestor'], logsFile: attestorLog, previousLogsFile: attestorLog }],
+      },
+    },
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterLogs',
+      metadata: { name: 'sidecar-watcher-logs' },
+      spec: {
+        selector: { matchNamespaces: [SEEDED_CAPSULE.namespace] },
+        logs: [{ containers: ['sidecar-watcher'], logsFile: sidecarLog, previousLogsFile: sidecarLog }],
+      },
+    },
     {
       apiVersion: 'kwok.x-k8s.io/v1alpha1',
       kind: 'ClusterLogs',
@@ -241,6 +298,7 @@ export async function seedProvabilityFabric(cluster, opts = {}) {
       port: 8080,
     }),
     deployment({ name: 'ledger', namespace: 'default', image: 'ghcr.io/provability-fabric/ledger:test', port: 4000 }),
+    enforcedCapsule(),
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -258,6 +316,10 @@ export async function seedProvabilityFabric(cluster, opts = {}) {
     cluster.kubectl(['rollout', 'status', '-n', 'default', 'deployment/ledger', '--timeout=90s'], {
       timeoutMs: 120_000,
     }),
+    cluster.kubectl(
+      ['rollout', 'status', '-n', SEEDED_CAPSULE.namespace, `deployment/${SEEDED_CAPSULE.name}`, '--timeout=90s'],
+      { timeoutMs: 120_000 },
+    ),
   ]);
   const podOf = async (ns, app) => {
     const r = await cluster.request('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3D${app}`);
