@@ -47,7 +47,7 @@ function line(s: number, e: number): void {
   const h = i + PROCESSING.length;
   let he = h;
   while (he < e && buf[he] !== 0x20) he++;
-  const hash = buf.latin1Slice(h, he);
+  const hash = buf.toString('latin1', h, he);
   guardTrips++;
   const g = groups.get(hash);
   if (g) {
