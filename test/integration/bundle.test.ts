@@ -54,8 +54,9 @@ suite('replay bundles', () => {
     // A screen reader hears what the row shows, the Rollback's tenant included.
     const incidents = rows.flatMap((g) => g.children);
     assert.ok(incidents.some((i) => /^clz/.test(i.description)));
-    for (const i of incidents)
+    for (const i of incidents) {
       assert.ok(i.ariaLabel?.endsWith(`, ${i.description}`), `${i.ariaLabel} / ${i.description}`);
+    }
     assert.equal(a.model.cluster?.live, false);
   });
 
