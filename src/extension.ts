@@ -134,6 +134,10 @@ function wire(context: vscode.ExtensionContext): PfIncidentApi {
     vscode.window.registerWebviewPanelSerializer(TRIAGE_VIEW_TYPE, new TriagePanelSerializer(panelDeps)),
     vscode.workspace.onDidChangeConfiguration((e) => affectsTriage(e) && retriage()),
     model.onDidChange(() => updateViewState(model, treeView, status)),
+    treeView.onDidChangeSelection((e) => {
+      const node = e.selection[0];
+      model.selectedIncidentId = node && 'incidentId' in node ? node.incidentId : undefined;
+    }),
   );
   updateViewState(model, treeView, status);
   void openStartupLog(opener, bundles);

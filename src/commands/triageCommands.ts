@@ -1,35 +1,16 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import { shortHash } from '../core/report';
 import { VERDICT_TITLES } from '../core/triage';
 import type { Verdict } from '../core/triage';
 import type { IncidentModel } from '../model/incidentModel';
 import type { PanelDeps } from '../panel/triagePanel';
 import { TriagePanel } from '../panel/triagePanel';
-import { effectiveVerdict, incidentDescription } from '../tree/presentation';
 import { incidentIdOf } from './incidentCommands';
+import { pickIncident } from './incidentPicker';
 
-async function pickIncident(model: IncidentModel, placeHolder: string): Promise<string | undefined> {
-  const items = model
-    .list()
-    .sort(
-      (a, b) =>
-        Number(effectiveVerdict(b) === 'legitimate' || b.latest.disagreement) -
-          Number(effectiveVerdict(a) === 'legitimate' || a.latest.disagreement) ||
-        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''),
-    )
-    .map((i) => ({
-      label: shortHash(i.capsuleHash),
-      description: incidentDescription(i),
-      detail: VERDICT_TITLES[effectiveVerdict(i)],
-      id: i.id,
-    }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('No incidents are loaded. Open an incident log first.');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true }))?.id;
+async function pickIncidentId(model: IncidentModel, title: string): Promise<string | undefined> {
+  return (await pickIncident(model, title))?.id;
 }
 
 function engineer(): string {
@@ -43,10 +24,10 @@ function engineer(): string {
 /** Triage panel and manual verdicts: "Confirm as legitimate" (path A B D M N O) and "Mark false positive" with a reason. */
 export function registerTriageCommands(model: IncidentModel, deps: PanelDeps): vscode.Disposable[] {
   const resolve = async (arg: unknown, placeHolder: string): Promise<string | undefined> =>
-    incidentIdOf(arg) ?? TriagePanel.active?.currentIncidentId ?? (await pickIncident(model, placeHolder));
+    incidentIdOf(arg) ?? TriagePanel.active?.currentIncidentId ?? (await pickIncidentId(model, placeHolder));
   return [
     vscode.commands.registerCommand(Commands.openTriage, async (arg?: unknown) => {
-      const id = incidentIdOf(arg) ?? (await pickIncident(model, 'Open the triage panel for which incident?'));
+      const id = incidentIdOf(arg) ?? (await pickIncidentId(model, 'Open the triage panel for which incident?'));
       if (id) TriagePanel.show(deps, id);
     }),
     vscode.commands.registerCommand(Commands.confirmLegitimate, async (arg?: unknown) => {

@@ -150,6 +150,16 @@ export class IncidentModel implements vscode.Disposable {
     this.emitter.fire({});
   }
 
+  /** The incident selected in the tree view (its row or one of its detail rows), for commands run from the palette. */
+  selectedIncidentId: string | undefined;
+
+  /** The incident's tenant: from its events, else from a linked Rollback (the bot's log names no tenant). */
+  tenantOf(inc: Incident): string | undefined {
+    if (inc.tenantId) return inc.tenantId;
+    if (!this.cluster) return undefined;
+    return rollbacksFor(inc, this.cluster.rollbacks, this.window).find((rb) => rb.tenantId)?.tenantId ?? undefined;
+  }
+
   /** Whether an incident needs an engineer now: by its Rollback's state when known, else by verdict. */
   needsAttention(inc: Incident): boolean {
     const verdict = inc.override?.verdict ?? inc.latest.verdict;

@@ -18,8 +18,14 @@ function overridePath(inc: Incident): IncidentView['path'] {
 }
 
 /** Everything the panel shows about one incident, as plain data (texts are sanitized; the webview uses textContent). */
-export function incidentView(inc: Incident, thresholds: Thresholds): IncidentView {
+/** `tenantOf`: the tenant known from elsewhere (a linked Rollback) when the events name none. */
+export function incidentView(
+  inc: Incident,
+  thresholds: Thresholds,
+  tenantOf?: (inc: Incident) => string | undefined,
+): IncidentView {
   const r = inc.latest;
+  const tenant = inc.tenantId ?? tenantOf?.(inc) ?? null;
   const verdict = effectiveVerdict(inc);
   const path = overridePath(inc);
   const rules = new Map(pathSteps(r).map((s) => [s.node, s.rule]));
@@ -27,7 +33,7 @@ export function incidentView(inc: Incident, thresholds: Thresholds): IncidentVie
     id: inc.id,
     capsuleHash: inc.capsuleHash === null ? null : sanitizeText(inc.capsuleHash),
     shortHash: shortHash(inc.capsuleHash),
-    tenantId: inc.tenantId === null ? null : sanitizeText(inc.tenantId),
+    tenantId: tenant === null ? null : sanitizeText(tenant),
     riskScore: scoreText(r.riskScore),
     heartbeatMisses: scoreText(r.heartbeatMisses),
     riskBandText: r.riskBand
@@ -67,14 +73,18 @@ export function incidentView(inc: Incident, thresholds: Thresholds): IncidentVie
 /** How many of the most recent incidents travel with their whole view (a few KB each) for instant switching. */
 export const PREFETCHED_VIEWS = 200;
 
-export function incidentChoices(incidents: Incident[], thresholds?: Thresholds): IncidentChoice[] {
+export function incidentChoices(
+  incidents: Incident[],
+  thresholds?: Thresholds,
+  tenantOf?: (inc: Incident) => string | undefined,
+): IncidentChoice[] {
   return incidents
     .slice()
     .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
     .slice(0, 500)
     .map((i, n) => ({
       id: i.id,
-      label: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${shortHash(i.capsuleHash)} · ${incidentDescription(i)}`,
-      ...(thresholds && n < PREFETCHED_VIEWS ? { view: incidentView(i, thresholds) } : {}),
+      label: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${shortHash(i.capsuleHash)} · ${incidentDescription(i, tenantOf?.(i))}`,
+      ...(thresholds && n < PREFETCHED_VIEWS ? { view: incidentView(i, thresholds, tenantOf) } : {}),
     }));
 }

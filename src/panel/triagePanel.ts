@@ -151,8 +151,10 @@ export class TriagePanel extends Disposable {
     }
     this.post({
       type: 'incident',
-      incident: incidentView(inc, this.deps.model.currentThresholds),
-      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds),
+      incident: incidentView(inc, this.deps.model.currentThresholds, (i) => this.deps.model.tenantOf(i)),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, (i) =>
+        this.deps.model.tenantOf(i),
+      ),
     });
   }
 
@@ -237,11 +239,13 @@ export class TriagePanel extends Disposable {
     this.updateTitle();
     this.post({
       type: 'show',
-      incident: incidentView(inc, this.deps.model.currentThresholds),
+      incident: incidentView(inc, this.deps.model.currentThresholds, (i) => this.deps.model.tenantOf(i)),
       chart,
       ...svg,
       clickable: await this.clickable(),
-      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, (i) =>
+        this.deps.model.tenantOf(i),
+      ),
     });
     const m = this.deps.metrics?.current();
     if (m) this.post({ type: 'metrics', metrics: m });

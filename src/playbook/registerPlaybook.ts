@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { pickIncident } from '../commands/incidentPicker';
 import { CONFIG_SECTION, Commands } from '../constants';
 import type { Incident } from '../core/incidents';
 import { AUDIT_VERSION } from '../core/playbook/audit';
@@ -85,6 +86,14 @@ function who(): Promise<string> {
   return whoCache;
 }
 
+/** A step that reads the capsule or the tenant from an incident, when the caller gave neither. */
+function wantsIncident(step: PlaybookStep, args: StepArgs): boolean {
+  return (
+    (step.needs.includes('capsuleHash') && args.capsuleHash === undefined) ||
+    (step.needs.includes('tenantId') && args.tenantId === undefined)
+  );
+}
+
 function incidentIdOf(target: unknown): string | undefined {
   if (typeof target === 'string') return target;
   if (typeof target === 'object' && target !== null && 'incidentId' in target) {
@@ -153,6 +162,7 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
       args,
       names,
       incidents: model.list(),
+      tenantOf: (i) => model.tenantOf(i),
       botRiskThreshold: cfg().get<number>('triage.botRiskThreshold', 0.8),
       botMissThreshold: cfg().get<number>('triage.botMissThreshold', 3),
       ...(paused && (!s || paused.context === s.context) ? { rememberedReplicas: paused.replicas } : {}),
@@ -231,8 +241,20 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
     try {
       const step = stepById(id);
       const args: StepArgs = typeof extra === 'object' && extra !== null ? (extra as StepArgs) : {};
-      const incidentId = incidentIdOf(target);
-      const incident = incidentId ? model.get(incidentId) : undefined;
+      let incidentId = incidentIdOf(target);
+      let incident = incidentId ? model.get(incidentId) : undefined;
+      if (!incidentId && !args.noPrompt && wantsIncident(step, args) && model.list().length > 0) {
+        // From the palette: the loaded incidents (the one being looked at first) rather than typing a hash.
+        const manual = step.needs.includes('capsuleHash') ? 'Enter a capsule hash…' : 'Enter a tenant id…';
+        const picked = await pickIncident(model, `${step.title}: for which incident?`, [
+          { label: `$(edit) ${manual}`, value: 'manual' as const },
+        ]);
+        if (picked === undefined) return fail('cancelled', { reason: 'cancelled' });
+        if (picked !== 'manual') {
+          incident = picked;
+          incidentId = picked.id;
+        }
+      }
       if (step.changing && !trusted()) {
         return fail(`${step.title}: changing steps are disabled in Restricted Mode (trust the workspace first)`, {
           reason: 'untrusted',

@@ -34,6 +34,8 @@ export interface InputContext {
   args: StepArgs;
   names: Partial<ClusterNames>;
   incidents: readonly Incident[];
+  /** The incident's tenant, from a linked Rollback when its events name none. */
+  tenantOf?: (inc: Incident) => string | undefined;
   botRiskThreshold: number;
   botMissThreshold: number;
   /** resumeBot: the replicas the pause remembered. */
@@ -56,7 +58,8 @@ export async function gatherInputs(c: InputContext): Promise<Checked<ChangeInput
   const { step, incident, args } = c;
   const p: ChangeInput = { names: c.names };
   const title = step.title;
-  const fromArgsOrIncident = (k: 'capsuleHash' | 'tenantId'): unknown => args[k] ?? incident?.[k] ?? undefined;
+  const fromArgsOrIncident = (k: 'capsuleHash' | 'tenantId'): unknown =>
+    args[k] ?? (k === 'tenantId' && incident ? c.tenantOf?.(incident) : undefined) ?? incident?.[k] ?? undefined;
   if (step.needs.includes('capsuleHash') || step.id === 'createRollback') {
     let v = fromArgsOrIncident('capsuleHash');
     if (v === undefined && step.needs.includes('capsuleHash')) {

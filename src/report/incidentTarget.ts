@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { incidentIdOf } from '../commands/incidentCommands';
+import { pickIncident } from '../commands/incidentPicker';
 import type { Incident } from '../core/incidents';
-import { shortHash } from '../core/report';
-import { VERDICT_TITLES } from '../core/triage';
 import { incidentDir, isSafeIncidentId } from '../evidence/incidentFolder';
 import type { IncidentModel } from '../model/incidentModel';
 
@@ -37,16 +36,7 @@ export async function resolveIncident(model: IncidentModel, arg: unknown, verb: 
     return undefined;
   }
   if (all.length === 1) return all[0];
-  const picked = await vscode.window.showQuickPick(
-    all.map((i) => ({
-      label: i.capsuleHash ? shortHash(i.capsuleHash) : '(no capsule)',
-      description: `${i.tenantId ?? 'no tenant'} · ${VERDICT_TITLES[i.override?.verdict ?? i.latest.verdict]}`,
-      detail: `${i.id} · first ${i.firstSeen ?? '?'}`,
-      id: i.id,
-    })),
-    { title: `Incident to ${verb}`, matchOnDescription: true, matchOnDetail: true },
-  );
-  return picked ? model.get(picked.id) : undefined;
+  return pickIncident(model, `Incident to ${verb}`);
 }
 
 /** Both at once, for commands that write into the incident's folder. */

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { Incident } from '../core/incidents';
 import { sanitizeText } from '../core/parse/ansi';
-import type { RollbackInfo } from '../core/rollbacks';
 import { latestRollback, rollbacksFor } from '../core/rollbacks';
 import { HEARTBEAT_BAND_TEXT, RISK_BAND_TEXT, VERDICT_TITLES } from '../core/triage';
 import type { IncidentModel, ModelChange } from '../model/incidentModel';
@@ -113,10 +112,7 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
       const def = grouping.groups.find((g) => g.key === node.key);
       return toTreeItem(node, undefined, this.incidentsIn(node.key, grouping).length, def);
     }
-    const hint =
-      node.kind === 'incident' && inc && !inc.tenantId && this.model.cluster
-        ? rollbackTenant(inc, this.model.cluster.rollbacks, this.model.windowMs)
-        : undefined;
+    const hint = node.kind === 'incident' && inc ? this.model.tenantOf(inc) : undefined;
     return toTreeItem(node, inc, 0, undefined, hint);
   }
 
@@ -319,11 +315,7 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
       id: id('tenant'),
       incidentId: inc.id,
       label: 'Tenant',
-      description: sanitizeText(
-        inc.tenantId ??
-          rollbackTenant(inc, cd?.rollbacks ?? [], this.model.windowMs) ??
-          'unknown (the bot logs no tenant)',
-      ),
+      description: sanitizeText(this.model.tenantOf(inc) ?? 'unknown (the bot logs no tenant)'),
       icon: 'organization',
     });
     if (r.disagreement) {
@@ -389,8 +381,4 @@ export class IncidentTreeProvider extends Disposable implements vscode.TreeDataP
     if (this.timer) clearTimeout(this.timer);
     super.dispose();
   }
-}
-
-function rollbackTenant(inc: Incident, rollbacks: readonly RollbackInfo[], windowMs: number): string | undefined {
-  return rollbacksFor(inc, rollbacks, windowMs).find((rb) => rb.tenantId)?.tenantId ?? undefined;
 }

@@ -2,6 +2,7 @@ import type { Incident } from '../core/incidents';
 import { shortHash } from '../core/report';
 import { sanitizeText } from '../core/parse/ansi';
 import type { Verdict } from '../core/triage';
+import { VERDICT_TITLES } from '../core/triage';
 
 /** Codicon and theme colour per verdict: red for real incidents, amber and green for the false positives. */
 export const VERDICT_STYLE: Readonly<Record<Verdict, { icon: string; color: string; group: string }>> = {
@@ -54,4 +55,46 @@ export function timeText(iso: string | null): string {
     .replace('T', ' ')
     .replace(/\.\d+Z$/, 'Z')
     .replace(/Z$/, ' UTC');
+}
+
+export interface IncidentPickItem {
+  id: string;
+  label: string;
+  description: string;
+  detail: string;
+}
+
+export interface IncidentPickOptions {
+  /** The tenant shown for an incident (its own, else a linked Rollback's). */
+  tenantOf?: (inc: Incident) => string | undefined;
+  needsAttention?: (inc: Incident) => boolean;
+  /** Incidents the engineer is looking at, listed first with why ("selected in the tree"). */
+  current?: readonly { id: string; why: string }[];
+}
+
+/**
+ * Quick-pick rows for choosing an incident, the same in every command: what the engineer is looking at first,
+ * then those needing attention, then the most recent. Each row reads like the tree row.
+ */
+export function incidentPickItems(incidents: readonly Incident[], opts: IncidentPickOptions = {}): IncidentPickItem[] {
+  const why = new Map((opts.current ?? []).map((c, i) => [c.id, { why: c.why, rank: i }]));
+  const attention = (i: Incident): number => (opts.needsAttention?.(i) ? 1 : 0);
+  return incidents
+    .slice()
+    .sort(
+      (a, b) =>
+        (why.get(a.id)?.rank ?? Infinity) - (why.get(b.id)?.rank ?? Infinity) ||
+        attention(b) - attention(a) ||
+        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') ||
+        a.id.localeCompare(b.id),
+    )
+    .map((i) => {
+      const w = why.get(i.id)?.why;
+      return {
+        id: i.id,
+        label: shortHash(i.capsuleHash),
+        description: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${incidentDescription(i, opts.tenantOf?.(i))}`,
+        detail: `${w ? `${w} · ` : ''}${attention(i) ? 'needs attention · ' : ''}first seen ${timeText(i.firstSeen)} · ${i.id}`,
+      };
+    });
 }
