@@ -31,7 +31,7 @@ export function incidentRollbacks(model: IncidentModel, inc: Incident): Rollback
 
 /** The incident's tenant: from its GuardTrips, else from its Rollbacks (the bot's log does not name it). */
 export function incidentTenant(model: IncidentModel, inc: Incident): string | null {
-  return inc.tenantId ?? incidentRollbacks(model, inc).find((r) => r.tenantId)?.tenantId ?? null;
+  return model.tenantOf(inc) ?? null;
 }
 
 /** The incident as reports and Slack show it: with its Rollbacks' tenant when its GuardTrips named none. */
