@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { InputOrder, TriageInputReader } from '../core/parse/input';
 import { sanitizeText } from '../core/parse/ansi';
-import type { EventOrigin } from '../core/guardTrip';
 import { originHasLines, originWithoutLines } from '../core/parse/keptLines';
 import { formatTable, toJsonRecord } from '../core/report';
 import type { TriageResult } from '../core/triage';
@@ -107,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
     ? (r: TriageResult): Promise<void> => writeOut(JSON.stringify(toJsonRecord(r)) + '\n')
     : (r: TriageResult): void => {
         // The table shows no log lines: do not hold them for every row.
-        results.push(originHasLines(r.origin) ? { ...r, origin: originWithoutLines(r.origin as EventOrigin) } : r);
+        results.push(originHasLines(r.origin) ? { ...r, origin: originWithoutLines(r.origin) } : r);
       };
   try {
     for (const f of args.files) checkReadable(f);

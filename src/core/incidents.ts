@@ -323,7 +323,7 @@ export class IncidentBook {
     inc.count++;
     // Only the newest event keeps its raw log lines: history needs the scores, not every line again.
     const prev = e.inputs[e.inputs.length - 1];
-    if (prev?.input.origin && originHasLines(prev.input.origin)) {
+    if (prev && originHasLines(prev.input.origin)) {
       prev.input = { ...prev.input, origin: originWithoutLines(prev.input.origin) };
     }
     const prevRes = inc.events[inc.events.length - 1];
@@ -338,7 +338,7 @@ export class IncidentBook {
     }
     // Checked after `latest` moved: the previous arrival was the latest until now, and its lines (and the input
     // slab they pin) are no longer shown.
-    if (prevRes?.origin && prevRes !== inc.latest && originHasLines(prevRes.origin)) {
+    if (prevRes && prevRes !== inc.latest && originHasLines(prevRes.origin)) {
       prevRes.origin = originWithoutLines(prevRes.origin);
     }
     if (t !== null && e.firstMs !== null && t < e.firstMs) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Incident } from '../core/incidents';
 import { Commands } from '../constants';
 import { fnv1a64 } from '../core/hash';
 import { chartLabelChanges, triageChartSource } from '../core/mermaidChart';
@@ -133,6 +134,9 @@ export class TriagePanel extends Disposable {
   /** The incident a revived panel showed before the reload, until it is loaded again or another is picked. */
   private restoring: string | undefined;
 
+  /** Tenants as the tree shows them (a linked Rollback's when the events name none). */
+  private readonly tenantOf = (inc: Incident): string | undefined => this.deps.model.tenantOf(inc);
+
   get currentIncidentId(): string {
     return this.incidentId;
   }
@@ -151,10 +155,8 @@ export class TriagePanel extends Disposable {
     }
     this.post({
       type: 'incident',
-      incident: incidentView(inc, this.deps.model.currentThresholds, (i) => this.deps.model.tenantOf(i)),
-      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, (i) =>
-        this.deps.model.tenantOf(i),
-      ),
+      incident: incidentView(inc, this.deps.model.currentThresholds, this.tenantOf),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, this.tenantOf),
     });
   }
 
@@ -239,13 +241,11 @@ export class TriagePanel extends Disposable {
     this.updateTitle();
     this.post({
       type: 'show',
-      incident: incidentView(inc, this.deps.model.currentThresholds, (i) => this.deps.model.tenantOf(i)),
+      incident: incidentView(inc, this.deps.model.currentThresholds, this.tenantOf),
       chart,
       ...svg,
       clickable: await this.clickable(),
-      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, (i) =>
-        this.deps.model.tenantOf(i),
-      ),
+      incidents: incidentChoices(this.deps.model.list(), this.deps.model.currentThresholds, this.tenantOf),
     });
     const m = this.deps.metrics?.current();
     if (m) this.post({ type: 'metrics', metrics: m });

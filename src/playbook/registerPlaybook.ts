@@ -243,7 +243,7 @@ export function registerPlaybook(deps: PlaybookDeps): { disposables: vscode.Disp
       const args: StepArgs = typeof extra === 'object' && extra !== null ? (extra as StepArgs) : {};
       let incidentId = incidentIdOf(target);
       let incident = incidentId ? model.get(incidentId) : undefined;
-      if (!incidentId && !args.noPrompt && wantsIncident(step, args) && model.list().length > 0) {
+      if (!incidentId && !args.noPrompt && wantsIncident(step, args) && model.size > 0) {
         // From the palette: the loaded incidents (the one being looked at first) rather than typing a hash.
         const manual = step.needs.includes('capsuleHash') ? 'Enter a capsule hash…' : 'Enter a tenant id…';
         const picked = await pickIncident(model, `${step.title}: for which incident?`, [

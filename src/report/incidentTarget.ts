@@ -30,12 +30,8 @@ export async function resolveIncident(model: IncidentModel, arg: unknown, verb: 
     }
     return inc;
   }
-  const all = model.list();
-  if (all.length === 0) {
-    void vscode.window.showInformationMessage('No incidents are loaded: open an incident log, a bundle or a cluster.');
-    return undefined;
-  }
-  if (all.length === 1) return all[0];
+  // One loaded incident needs no question; none is said by the picker.
+  if (model.size === 1) return model.list()[0];
   return pickIncident(model, `Incident to ${verb}`);
 }
 

@@ -78,23 +78,23 @@ export interface IncidentPickOptions {
  */
 export function incidentPickItems(incidents: readonly Incident[], opts: IncidentPickOptions = {}): IncidentPickItem[] {
   const why = new Map((opts.current ?? []).map((c, i) => [c.id, { why: c.why, rank: i }]));
-  const attention = (i: Incident): number => (opts.needsAttention?.(i) ? 1 : 0);
-  return incidents
-    .slice()
-    .sort(
-      (a, b) =>
-        (why.get(a.id)?.rank ?? Infinity) - (why.get(b.id)?.rank ?? Infinity) ||
-        attention(b) - attention(a) ||
-        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') ||
-        a.id.localeCompare(b.id),
-    )
-    .map((i) => {
-      const w = why.get(i.id)?.why;
-      return {
-        id: i.id,
-        label: shortHash(i.capsuleHash),
-        description: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${incidentDescription(i, opts.tenantOf?.(i))}`,
-        detail: `${w ? `${w} · ` : ''}${attention(i) ? 'needs attention · ' : ''}first seen ${timeText(i.firstSeen)} · ${i.id}`,
-      };
-    });
+  // Keys once per incident, not per comparison: needsAttention looks through the Rollbacks.
+  const keyed = incidents.map((inc) => ({
+    inc,
+    current: why.get(inc.id),
+    attention: opts.needsAttention?.(inc) ? 1 : 0,
+  }));
+  keyed.sort(
+    (a, b) =>
+      (a.current?.rank ?? Infinity) - (b.current?.rank ?? Infinity) ||
+      b.attention - a.attention ||
+      (b.inc.lastSeen ?? '').localeCompare(a.inc.lastSeen ?? '') ||
+      a.inc.id.localeCompare(b.inc.id),
+  );
+  return keyed.map(({ inc: i, current, attention }) => ({
+    id: i.id,
+    label: shortHash(i.capsuleHash),
+    description: `${VERDICT_TITLES[effectiveVerdict(i)]} · ${incidentDescription(i, opts.tenantOf?.(i))}`,
+    detail: `${current ? `${current.why} · ` : ''}${attention ? 'needs attention · ' : ''}first seen ${timeText(i.firstSeen)} · ${i.id}`,
+  }));
 }

@@ -34,15 +34,9 @@ export class LineSlabs {
       this.used = 0;
     }
     const at = this.used;
-    const slab = this.slab;
-    // Short copies by hand: a subarray view costs more than the bytes it would move.
-    if (len <= 64) {
-      for (let k = 0; k < len; k++) slab[at + k] = buf[start + k] as number;
-    } else {
-      slab.set(buf.subarray(start, end), at);
-    }
+    this.slab.set(buf.subarray(start, end), at);
     this.used = at + len;
-    parts.push(slab, at, at + len);
+    parts.push(this.slab, at, at + len);
   }
 }
 
@@ -76,22 +70,20 @@ export class LogOrigin implements EventOrigin {
   lastLine: number;
   declare stream?: string;
   #parts: KeptParts | null;
-  #lines: string[] | undefined;
+  #lines: string[] | undefined = undefined;
 
   constructor(
     file: string | undefined,
     firstLine: number,
     lastLine: number,
     stream: string | undefined,
-    parts: KeptParts | null,
-    lines?: string[],
+    parts: KeptParts,
   ) {
     if (file) this.file = file;
     this.firstLine = firstLine;
     this.lastLine = lastLine;
     if (stream) this.stream = stream;
     this.#parts = parts;
-    this.#lines = lines;
   }
 
   get lines(): string[] | undefined {
@@ -118,7 +110,7 @@ export class LogOrigin implements EventOrigin {
 }
 
 /** True when the origin carries display lines (decoding none). */
-export function originHasLines(o: EventOrigin | undefined): boolean {
+export function originHasLines(o: EventOrigin | undefined): o is EventOrigin {
   if (!o) return false;
   return o instanceof LogOrigin ? o.hasLines : o.lines !== undefined;
 }
